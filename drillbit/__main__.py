@@ -1,0 +1,5 @@
+"""``python -m drillbit`` runs the CLI."""
+
+from drillbit.cli import main
+
+main()

@@ -1,0 +1,39 @@
+"""The ``drillbit`` command: one typer app; every DrillbitError becomes exit 2 and one line."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+import typer
+
+from drillbit.commands import playbook as playbook_commands
+from playbook.errors import DrillbitError
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="drillbit",
+    help="Incident-response simulator and game-day trainer.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+playbook_commands.register(app)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI; exit 2 with a one-line message on any drillbit error."""
+    command = typer.main.get_command(app)
+    try:
+        command.main(args=argv, prog_name="drillbit", standalone_mode=False)
+    except DrillbitError as exc:
+        print(f"drillbit: error: {exc}", file=sys.stderr)
+        sys.exit(2)
+    except click.exceptions.Abort:
+        sys.exit(130)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(2)

@@ -1,0 +1,225 @@
+"""Playbook commands: check, classify, oncall, escalate, render."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from playbook.context import AlertContext
+from playbook.errors import InvalidDefinition
+from playbook.escalation import escalation_timeline, resolve_targets
+from playbook.model import DEFAULT_PLAYBOOK_PATH, Playbook, load_playbook
+from playbook.schedules import on_call_at
+
+__all__ = ["register"]
+
+PlaybookOpt = Annotated[
+    Path | None,
+    typer.Option("--playbook", help="playbook YAML (default: the shipped default playbook)"),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON")]
+
+out = Console()
+err = Console(stderr=True)
+
+
+def _load(path: Path | None) -> Playbook:
+    return load_playbook(path or DEFAULT_PLAYBOOK_PATH)
+
+
+def _aware(text: str, playbook_zone: str) -> datetime:
+    try:
+        at = datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidDefinition(f"--at {text!r} is not an ISO-8601 date-time") from None
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=ZoneInfo(playbook_zone))
+    return at
+
+
+def check(
+    file: Annotated[Path | None, typer.Argument(help="playbook YAML to validate")] = None,
+    default: Annotated[bool, typer.Option("--default", help="check the shipped default")] = False,
+) -> None:
+    """Validate a playbook and print its summary; warnings go to stderr."""
+    if file is None and not default:
+        raise InvalidDefinition("give a playbook FILE or --default")
+    book = _load(file)
+    source = file or DEFAULT_PLAYBOOK_PATH
+    table = Table(title=f"playbook {book.name!r} ({source})")
+    for column in ("severity", "response", "RTO", "updates", "paged", "policy"):
+        table.add_column(column)
+
+    def minutes(value: float | None) -> str:
+        return "-" if value is None else f"{value:g} min"
+
+    for level in book.severities:
+        table.add_row(
+            f"{level.name} {level.label}",
+            level.response or minutes(level.response_minutes),
+            minutes(level.resolution_minutes),
+            minutes(level.update_every_minutes),
+            ", ".join(level.who_is_paged) or "ticket",
+            level.escalation_policy or "-",
+        )
+    out.print(table)
+    out.print(
+        f"{len(book.classifier.rules)} classifier rules, {len(book.roles)} roles, "
+        f"{len(book.people)} people, {len(book.schedules)} schedules, "
+        f"{len(book.escalation_policies)} escalation policies: valid"
+    )
+    for warning in book.warnings():
+        err.print(f"warning: {warning}", style="yellow", highlight=False)
+
+
+def classify(
+    service: Annotated[str, typer.Option(help="the alerting service")],
+    playbook: PlaybookOpt = None,
+    error_rate: Annotated[float, typer.Option(help="percent of requests failing")] = 0.0,
+    latency_p99_ms: Annotated[float, typer.Option()] = 0.0,
+    affected_users_pct: Annotated[float, typer.Option()] = 0.0,
+    data_loss: Annotated[bool, typer.Option("--data-loss")] = False,
+    security: Annotated[bool, typer.Option("--security")] = False,
+    revenue: Annotated[bool, typer.Option("--revenue")] = False,
+    dependents: Annotated[str, typer.Option(help="comma-separated dependent services")] = "",
+    duration_minutes: Annotated[float, typer.Option()] = 0.0,
+    as_json: JsonOpt = False,
+) -> None:
+    """Classify an alert with the playbook's severity rules."""
+    book = _load(playbook)
+    try:
+        ctx = AlertContext(
+            service=service,
+            error_rate=error_rate,
+            latency_p99_ms=latency_p99_ms,
+            affected_users_pct=affected_users_pct,
+            is_data_loss=data_loss,
+            is_security_event=security,
+            is_revenue_impacting=revenue,
+            dependent_services=tuple(d.strip() for d in dependents.split(",") if d.strip()),
+            duration_minutes=duration_minutes,
+        )
+    except ValueError as exc:
+        raise InvalidDefinition(str(exc).splitlines()[-1]) from None
+    verdict = book.classify(ctx)
+    if as_json:
+        print(
+            json.dumps(
+                {"severity": verdict.severity, "rule": verdict.rule, "reason": verdict.reason}
+            )
+        )
+    else:
+        out.print(
+            f"[bold]{verdict.severity}[/bold] ({verdict.rule or 'default'}): {verdict.reason}"
+        )
+
+
+def oncall(
+    schedule: Annotated[str, typer.Option(help="schedule name")],
+    at: Annotated[str, typer.Option(help="ISO-8601 instant; naive means the schedule's zone")],
+    playbook: PlaybookOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Who is on call on a schedule at an instant."""
+    book = _load(playbook)
+    try:
+        sched = book.schedule(schedule)
+    except KeyError as exc:
+        raise InvalidDefinition(exc.args[0]) from None
+    instant = _aware(at, sched.time_zone)
+    people = list(on_call_at(sched, instant))
+    if as_json:
+        print(json.dumps({"schedule": schedule, "at": instant.isoformat(), "on_call": people}))
+    else:
+        out.print(f"{schedule} at {instant.isoformat()}: {', '.join(people) or 'nobody'}")
+
+
+def escalate(
+    policy: Annotated[str, typer.Option(help="escalation policy name")],
+    playbook: PlaybookOpt = None,
+    ack_after: Annotated[
+        float | None, typer.Option(help="minutes until someone acknowledges")
+    ] = None,
+    horizon: Annotated[float, typer.Option(help="minutes to look ahead")] = 240.0,
+    at: Annotated[
+        str | None, typer.Option(help="ISO-8601 start (naive means UTC): name who is paged")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """The notification timeline of an escalation policy."""
+    book = _load(playbook)
+    try:
+        pol = book.policy(policy)
+    except KeyError as exc:
+        raise InvalidDefinition(exc.args[0]) from None
+    timeline = escalation_timeline(pol, ack_minute=ack_after, horizon=horizon)
+    rows = []
+    start = None if at is None else _aware(at, "UTC")
+    for note in timeline:
+        row = note.as_dict()
+        if start is not None:
+            instant = start + timedelta(minutes=note.minute)
+            row["people"] = list(resolve_targets(note.targets, instant, book.schedules_by_name))
+        rows.append(row)
+    if as_json:
+        print(json.dumps(rows))
+        return
+    table = Table(title=f"escalation policy {pol.name!r}")
+    for column in ("minute", "rule", "loop", "targets", *(["people"] if start else [])):
+        table.add_column(column)
+    for row in rows:
+        cells = [
+            f"{row['minute']:g}",
+            str(row["rule"]),
+            str(row["loop"]),
+            ", ".join(row["targets"]),
+        ]
+        if start is not None:
+            cells.append(", ".join(row["people"]))
+        table.add_row(*cells)
+    out.print(table)
+
+
+def render(
+    template: Annotated[str, typer.Argument(help="template id, e.g. status_update")],
+    playbook: PlaybookOpt = None,
+    var: Annotated[list[str] | None, typer.Option("--var", help="key=value, repeatable")] = None,
+) -> None:
+    """Render a comms or postmortem template with the given variables."""
+    book = _load(playbook)
+    variables: dict[str, object] = {}
+    for item in var or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise InvalidDefinition(f"--var {item!r} must look like key=value")
+        variables[key] = _value(value)
+    print(book.template_set.render(template, **variables), end="")
+
+
+def _value(text: str) -> object:
+    """A --var value: ISO-8601 date-times become aware datetimes (naive means UTC)."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return text
+    if "T" not in text and " " not in text:
+        return text  # a bare date stays text: templates print dates as given
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the playbook commands to the root app."""
+    group = typer.Typer(help="Validate and inspect playbooks.", no_args_is_help=True)
+    group.command("check")(check)
+    app.add_typer(group, name="playbook")
+    app.command("classify")(classify)
+    app.command("oncall")(oncall)
+    app.command("escalate")(escalate)
+    app.command("render")(render)

@@ -1,0 +1,3 @@
+"""drills: filled by later issues."""
+
+__all__: list[str] = []

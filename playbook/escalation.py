@@ -1,0 +1,219 @@
+"""Escalation policies with PagerDuty semantics, and the notification timeline they produce.
+
+A policy is an ordered list of rules. Rule 1's targets are notified at once; if nobody
+acknowledges within the rule's delay, the next rule's targets are notified, and so on.
+After the last rule's delay the policy starts again from rule 1, ``num_loops`` more times
+(``num_loops: 2`` runs the rules three times in all), then stops. Acknowledging stops
+escalation. A low-urgency incident notifies rule 1 and never escalates (PagerDuty's
+urgency rule). A severity upgrade restarts the clock on the new severity's policy
+(seed 003 ``upgrade_severity``).
+
+Two YAML forms are accepted: the delay form of PagerDuty's Terraform provider (seed 004),
+``rules: [{escalation_delay_in_minutes: 10, targets: [...]}]``, and the cumulative form of
+seed 003's ``ESCALATION_POLICIES``, ``steps: [{at_minute: 0, targets: [...]}, ...]``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from itertools import pairwise
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from playbook.schedules import Schedule, on_call_at
+
+__all__ = [
+    "EscalationPolicy",
+    "EscalationRule",
+    "Notification",
+    "Target",
+    "escalation_timeline",
+    "resolve_targets",
+    "upgraded_timeline",
+]
+
+_TARGET_TYPES = {
+    "user": "user",
+    "user_reference": "user",
+    "schedule": "schedule",
+    "schedule_reference": "schedule",
+    "ticket": "ticket",
+}
+
+
+class Target(BaseModel):
+    """Who a rule notifies: a user, a schedule's on-call, or a ticket queue (nobody paged).
+
+    Written as ``{type: schedule_reference, id: checkout-primary}`` (Terraform's names) or
+    as the short string ``"schedule:checkout-primary"``.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    type: Literal["user", "schedule", "ticket"]
+    id: str = Field(min_length=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _parse(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            kind, sep, ident = value.partition(":")
+            if not sep:
+                raise ValueError(f"target {value!r} must look like 'user:NAME' or 'schedule:NAME'")
+            value = {"type": kind, "id": ident}
+        if isinstance(value, dict) and isinstance(value.get("type"), str):
+            kind = value["type"]
+            if kind not in _TARGET_TYPES:
+                raise ValueError(f"unknown target type {kind!r} (use user, schedule or ticket)")
+            value = {**value, "type": _TARGET_TYPES[kind]}
+        return value
+
+    def __str__(self) -> str:
+        return f"{self.type}:{self.id}"
+
+
+class EscalationRule(BaseModel):
+    """Notify ``targets``, then wait ``escalation_delay_in_minutes`` for an acknowledgement."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    escalation_delay_in_minutes: float = Field(gt=0)
+    targets: tuple[Target, ...] = Field(min_length=1)
+
+
+class _Step(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    at_minute: float = Field(ge=0)
+    targets: tuple[Target, ...] = Field(min_length=1)
+
+
+class EscalationPolicy(BaseModel):
+    """An ordered escalation policy; see the module docstring for its semantics."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1)
+    description: str = ""
+    num_loops: int = Field(default=0, ge=0, le=9)
+    urgency: Literal["high", "low"] = "high"
+    rules: tuple[EscalationRule, ...] = Field(min_length=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _cumulative_form(cls, value: Any) -> Any:
+        """Turn seed 003's ``steps`` (minutes since the start) into delay-form rules."""
+        if not isinstance(value, dict) or "steps" not in value:
+            return value
+        if "rules" in value:
+            raise ValueError("give either rules (delay form) or steps (cumulative form), not both")
+        data = dict(value)
+        raw_steps = data.pop("steps")
+        last_delay = data.pop("last_step_delay_minutes", None)
+        if not isinstance(raw_steps, list) or not raw_steps:
+            raise ValueError("steps must be a non-empty list")
+        steps = [_Step.model_validate(s) for s in raw_steps]
+        minutes = [s.at_minute for s in steps]
+        if minutes[0] != 0:
+            raise ValueError("the first step must be at minute 0")
+        if any(b <= a for a, b in pairwise(minutes)):
+            raise ValueError("step minutes must strictly increase")
+        gaps = [b - a for a, b in pairwise(minutes)]
+        # The last step's delay only matters when the policy loops; by default it repeats
+        # the previous gap (30 minutes for a single step), and YAML can set it.
+        tail = last_delay if last_delay is not None else (gaps[-1] if gaps else 30.0)
+        data["rules"] = [
+            {"escalation_delay_in_minutes": delay, "targets": step.targets}
+            for step, delay in zip(steps, [*gaps, tail], strict=True)
+        ]
+        return data
+
+    @property
+    def cycle_minutes(self) -> float:
+        """Minutes one pass through all rules takes."""
+        return sum(r.escalation_delay_in_minutes for r in self.rules)
+
+
+@dataclass(frozen=True)
+class Notification:
+    """At ``minute``, rule ``rule`` (1-based) of pass ``loop`` (0-based) notifies ``targets``."""
+
+    minute: float
+    rule: int
+    loop: int
+    targets: tuple[Target, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "minute": self.minute,
+            "rule": self.rule,
+            "loop": self.loop,
+            "targets": [str(t) for t in self.targets],
+        }
+
+
+def escalation_timeline(
+    policy: EscalationPolicy,
+    *,
+    ack_minute: float | None = None,
+    horizon: float = 24 * 60,
+    start_minute: float = 0.0,
+    urgency: Literal["high", "low"] | None = None,
+) -> list[Notification]:
+    """Every notification the policy sends from ``start_minute`` until acknowledged.
+
+    A notification due at or after ``ack_minute`` is not sent; neither is one after
+    ``horizon`` (inclusive bound). ``urgency`` overrides the policy's own.
+    """
+    out: list[Notification] = []
+    effective_urgency = urgency or policy.urgency
+    minute = start_minute
+    for loop in range(policy.num_loops + 1):
+        for index, rule in enumerate(policy.rules, start=1):
+            if minute > horizon or (ack_minute is not None and minute >= ack_minute):
+                return out
+            out.append(Notification(minute, index, loop, rule.targets))
+            if effective_urgency == "low":
+                return out
+            minute += rule.escalation_delay_in_minutes
+    return out
+
+
+def upgraded_timeline(
+    segments: Sequence[tuple[float, EscalationPolicy]],
+    *,
+    ack_minute: float | None = None,
+    horizon: float = 24 * 60,
+) -> list[Notification]:
+    """The timeline of an incident whose severity changed: ``segments`` are (minute, policy).
+
+    Each change restarts the clock on the new policy and abandons the old one's schedule.
+    """
+    out: list[Notification] = []
+    for i, (start, policy) in enumerate(segments):
+        part = escalation_timeline(
+            policy, ack_minute=ack_minute, horizon=horizon, start_minute=start
+        )
+        if i + 1 < len(segments):
+            part = [n for n in part if n.minute < segments[i + 1][0]]
+        out.extend(part)
+    return out
+
+
+def resolve_targets(
+    targets: Sequence[Target], at: datetime, schedules: Mapping[str, Schedule]
+) -> tuple[str, ...]:
+    """The people ``targets`` notify at instant ``at`` (tickets notify nobody), deduplicated."""
+    people: list[str] = []
+    for target in targets:
+        if target.type == "user":
+            found: tuple[str, ...] = (target.id,)
+        elif target.type == "schedule":
+            found = on_call_at(schedules[target.id], at)
+        else:
+            found = ()
+        people.extend(p for p in found if p not in people)
+    return tuple(people)

@@ -1,0 +1,3 @@
+"""scenarios: filled by later issues."""
+
+__all__: list[str] = []

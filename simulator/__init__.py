@@ -1,0 +1,3 @@
+"""simulator: filled by later issues."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""webui: filled by later issues."""
+
+__all__: list[str] = []
