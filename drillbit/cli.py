@@ -7,6 +7,7 @@ import sys
 import click
 import typer
 
+from drillbit.commands import drill as drill_commands
 from drillbit.commands import playbook as playbook_commands
 from playbook.errors import DrillbitError
 
@@ -20,6 +21,7 @@ app = typer.Typer(
     add_completion=False,
 )
 playbook_commands.register(app)
+drill_commands.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -20,6 +20,7 @@ from playbook.context import AlertContext
 from playbook.escalation import EscalationPolicy
 from playbook.loader import BadReference, load_model
 from playbook.roles import RoleSpec
+from playbook.rubric import Rubric, default_rubric
 from playbook.schedules import Schedule, lint_schedule
 from playbook.severity import SeverityLevel
 from playbook.templates import TemplateSet
@@ -72,6 +73,7 @@ class Playbook(BaseModel):
     templates: dict[str, str] = Field(
         default_factory=dict, description="template id → Jinja2 source overriding the default"
     )
+    rubric: Rubric = Field(default_factory=default_rubric, description="how drills are scored")
 
     # -- lookups -------------------------------------------------------------------------
     @property
@@ -171,6 +173,10 @@ class Playbook(BaseModel):
                     ("severities", i, "escalation_policy"),
                     f"unknown escalation policy {level.escalation_policy!r}",
                 )
+        try:
+            self.rubric.cross_check()
+        except BadReference as exc:
+            raise BadReference(("rubric", *exc.loc), exc.message) from None
         for name in self.templates:
             if name not in self.template_set.names():
                 raise BadReference(("templates", name), f"unknown template {name!r}")

@@ -1,0 +1,337 @@
+"""What participants can do in a drill, and the rules each action must pass.
+
+Actions are pydantic models dispatched on their ``type`` key (so the web layer can accept
+them as JSON). :func:`decide` is pure: given the session state it either returns the events
+the action produces or raises :class:`~drills.errors.ActionRefused` with a reason; a refused
+action changes nothing.
+
+Rules common to every action: the drill is running (not paused, not ended, started) and the
+actor has joined. Then, per action:
+
+==================  =====================================================================
+acknowledge         the alert has fired, is still open and unacknowledged
+declare             not declared yet; a known severity; a title
+assign_role         a known role; the person has joined and does not hold it yet; the
+                    playbook's role rules hold (one IC, the IC is not the Technical Lead, a
+                    role's ``max_holders``); once there is an IC only the IC assigns others
+release_role        the person holds the role; yourself, or the IC releasing someone
+post_update         declared; some text
+add_note            some text
+apply_mitigation    a mitigation of the script's catalogue, not applied before; not resolved
+escalate            an alert has fired; not resolved; a policy or an explicit target
+change_severity     declared; not resolved; a known severity different from the current
+resolve             declared; not resolved yet
+write_postmortem    resolved; some text; valid action items
+==================  =====================================================================
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated, Literal, TypedDict
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+from drills.errors import ActionRefused
+from drills.events import DrillEvent, RoleReleased
+from drills.postmortem import filled_sections, parse_action_items
+from drills.script import DrillScript
+from drills.state import DrillState
+from playbook.events import (
+    Acknowledged,
+    ActionItem,
+    Escalated,
+    IncidentDeclared,
+    MitigationApplied,
+    NoteAdded,
+    PageSent,
+    PostmortemWritten,
+    Resolved,
+    RoleAssigned,
+    SeverityChanged,
+    UpdatePosted,
+)
+from playbook.model import Playbook
+from playbook.roles import Role, role_conflicts
+from playbook.templates import channel_name
+
+__all__ = [
+    "Acknowledge",
+    "Action",
+    "AddNote",
+    "ApplyMitigation",
+    "AssignRole",
+    "ChangeSeverity",
+    "Declare",
+    "Escalate",
+    "PostUpdate",
+    "ReleaseRole",
+    "Resolve",
+    "WritePostmortem",
+    "action_adapter",
+    "decide",
+]
+
+_TEXT = 10_000
+
+
+class _Action(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class Acknowledge(_Action):
+    type: Literal["acknowledge"] = "acknowledge"
+    alert_id: str | None = Field(default=None, description="None: the oldest open page")
+
+
+class Declare(_Action):
+    type: Literal["declare"] = "declare"
+    severity: str
+    title: str = Field(max_length=200)
+
+
+class AssignRole(_Action):
+    type: Literal["assign_role"] = "assign_role"
+    person: str
+    role: str = Field(description="a role's human name, e.g. 'Incident Commander'")
+
+
+class ReleaseRole(_Action):
+    type: Literal["release_role"] = "release_role"
+    person: str
+    role: str
+
+
+class PostUpdate(_Action):
+    type: Literal["post_update"] = "post_update"
+    audience: Literal["internal", "status_page", "executive"]
+    text: str = Field(max_length=_TEXT)
+
+
+class AddNote(_Action):
+    type: Literal["add_note"] = "add_note"
+    text: str = Field(max_length=_TEXT)
+
+
+class ApplyMitigation(_Action):
+    type: Literal["apply_mitigation"] = "apply_mitigation"
+    mitigation: str
+
+
+class Escalate(_Action):
+    type: Literal["escalate"] = "escalate"
+    target: str | None = Field(default=None, max_length=200, description="None: the policy's next rule")
+
+
+class ChangeSeverity(_Action):
+    type: Literal["change_severity"] = "change_severity"
+    severity: str
+
+
+class Resolve(_Action):
+    type: Literal["resolve"] = "resolve"
+    summary: str = Field(default="", max_length=_TEXT)
+
+
+class WritePostmortem(_Action):
+    type: Literal["write_postmortem"] = "write_postmortem"
+    text: str = Field(max_length=100_000)
+    action_items: tuple[ActionItem, ...] | None = Field(
+        default=None, description="None: read from the Action Items table of the text"
+    )
+
+
+Action = Annotated[
+    Acknowledge
+    | Declare
+    | AssignRole
+    | ReleaseRole
+    | PostUpdate
+    | AddNote
+    | ApplyMitigation
+    | Escalate
+    | ChangeSeverity
+    | Resolve
+    | WritePostmortem,
+    Field(discriminator="type"),
+]
+action_adapter: TypeAdapter[Action] = TypeAdapter(Action)
+
+Produced = list[tuple[DrillEvent, str | None]]
+
+
+class _Common(TypedDict):
+    at: float
+    incident_id: str
+    actor: str | None
+
+
+def _role(name: str, action: str) -> Role:
+    try:
+        return Role(name)
+    except ValueError:
+        known = ", ".join(r.value for r in Role)
+        raise ActionRefused(action, f"unknown role {name!r} (known: {known})") from None
+
+
+def _needs(condition: bool, action: str, reason: str) -> None:
+    if not condition:
+        raise ActionRefused(action, reason)
+
+
+def _known_severity(playbook: Playbook, severity: str, action: str) -> None:
+    order = playbook.severity_order
+    _needs(severity in order, action, f"unknown severity {severity!r} (known: {', '.join(order)})")
+
+
+def decide(
+    action: Action,
+    *,
+    actor: str,
+    at: float,
+    state: DrillState,
+    script: DrillScript,
+    playbook: Playbook,
+    incident_id: str,
+) -> Produced:
+    """The events ``action`` by ``actor`` at drill minute ``at`` produces, or ActionRefused."""
+    name = action.type
+    _needs(state.status != "ready", name, "the drill has not started yet")
+    _needs(state.status != "paused", name, "the drill is paused")
+    _needs(state.status != "ended", name, "the drill has ended")
+    _needs(actor in state.participants, name, f"{actor!r} has not joined this drill")
+    base: _Common = {"at": at, "incident_id": incident_id, "actor": actor}
+    match action:
+        case Acknowledge():
+            open_alerts = [a for a in state.unacked_alerts() if a.pages > 0]
+            if action.alert_id is None:
+                _needs(bool(open_alerts), name, "there is no unacknowledged page")
+                alert = min(open_alerts, key=lambda a: a.fired_at)
+            else:
+                found = state.alerts.get(action.alert_id)
+                _needs(found is not None, name, f"no alert {action.alert_id!r} has fired")
+                assert found is not None
+                _needs(found.acked_at is None, name, f"alert {found.alert_id!r} is already acknowledged")
+                _needs(found.resolved_at is None, name, f"alert {found.alert_id!r} has cleared")
+                alert = found
+            return [(Acknowledged(**base), alert.alert_id)]
+        case Declare():
+            _needs(not state.declared, name, "an incident is already declared (change its severity instead)")
+            _known_severity(playbook, action.severity, name)
+            _needs(bool(action.title), name, "a title is required")
+            day = (script.clock_start + timedelta(minutes=at)).date()
+            channel = channel_name(action.title, day)
+            return [(IncidentDeclared(**base, severity=action.severity, title=action.title, channel=channel), None)]
+        case AssignRole():
+            role = _role(action.role, name)
+            person = action.person
+            _needs(person in state.participants, name, f"{person!r} has not joined this drill")
+            _needs(person not in state.holders.get(role, frozenset()), name, f"{person} already holds {role}")
+            commanders = state.holders.get(Role.INCIDENT_COMMANDER, frozenset())
+            if person != actor and commanders:
+                _needs(
+                    actor in commanders,
+                    name,
+                    f"only the Incident Commander ({', '.join(sorted(commanders))}) assigns roles to others",
+                )
+            after = dict(state.holders)
+            after[role] = after.get(role, frozenset()) | {person}
+            problems = role_conflicts(after)
+            _needs(not problems, name, "; ".join(problems))
+            for spec in playbook.roles:
+                if spec.role == role and spec.max_holders is not None:
+                    _needs(
+                        len(after[role]) <= spec.max_holders,
+                        name,
+                        f"{role} is already held by {', '.join(sorted(state.holders.get(role, frozenset())))} "
+                        f"(at most {spec.max_holders})",
+                    )
+            return [(RoleAssigned(**base, role=role, person=person), None)]
+        case ReleaseRole():
+            role = _role(action.role, name)
+            _needs(action.person in state.holders.get(role, frozenset()), name,
+                   f"{action.person} does not hold {role}")
+            commanders = state.holders.get(Role.INCIDENT_COMMANDER, frozenset())
+            _needs(action.person == actor or actor in commanders, name,
+                   "only the holder or the Incident Commander can release a role")
+            return [(RoleReleased(**base, role=role, person=action.person), None)]
+        case PostUpdate():
+            _needs(state.declared, name, "declare the incident before posting updates")
+            _needs(bool(action.text), name, "an update needs some text")
+            return [(UpdatePosted(**base, audience=action.audience, text=action.text), None)]
+        case AddNote():
+            _needs(bool(action.text), name, "a note needs some text")
+            return [(NoteAdded(**base, text=action.text), None)]
+        case ApplyMitigation():
+            try:
+                mitigation = script.mitigation(action.mitigation)
+            except KeyError as exc:
+                raise ActionRefused(name, str(exc.args[0])) from None
+            _needs(mitigation.id not in state.mitigations, name, f"{mitigation.id!r} was already applied")
+            _needs(not state.resolved, name, "the incident is resolved")
+            effective = mitigation.effect == "works"
+            return [(MitigationApplied(**base, mitigation=mitigation.id, effective=effective), mitigation.id)]
+        case Escalate():
+            _needs(bool(state.alerts), name, "no alert has fired: there is nothing to escalate")
+            _needs(not state.resolved, name, "the incident is resolved")
+            return _escalate(action, state, script, playbook, base)
+        case ChangeSeverity():
+            _needs(state.declared, name, "declare the incident first")
+            _needs(not state.resolved, name, "the incident is resolved")
+            _known_severity(playbook, action.severity, name)
+            _needs(action.severity != state.severity, name, f"the severity is already {action.severity}")
+            old = state.severity or ""
+            return [(SeverityChanged(**base, old=old, new=action.severity), None)]
+        case Resolve():
+            _needs(state.declared, name, "the incident has not been declared yet")
+            _needs(not state.resolved, name, "the incident is already resolved")
+            return [(Resolved(**base, summary=action.summary), None)]
+        case WritePostmortem():
+            _needs(state.resolved, name, "resolve the incident before writing the postmortem")
+            _needs(bool(action.text), name, "the postmortem is empty")
+            items = action.action_items
+            if items is None:
+                try:
+                    items = parse_action_items(action.text)
+                except ValidationError as exc:
+                    first = exc.errors(include_url=False)[0]
+                    raise ActionRefused(name, f"action item {first['loc']}: {first['msg']}") from None
+                except ValueError as exc:
+                    raise ActionRefused(name, str(exc)) from None
+            sections = filled_sections(action.text)
+            return [(PostmortemWritten(**base, sections=sections, action_items=items, text=action.text), None)]
+    raise ActionRefused(name, "unknown action")  # pragma: no cover - the union is exhaustive
+
+
+def _escalate(
+    action: Escalate,
+    state: DrillState,
+    script: DrillScript,
+    playbook: Playbook,
+    base: _Common,
+) -> Produced:
+    """A manual escalation: the next rule of the policy, or an explicit target (a vendor)."""
+    policy_name = script.page_policy
+    if policy_name is None and state.severity is not None:
+        policy_name = playbook.severity(state.severity).escalation_policy
+    if policy_name is None:
+        worst = [a.severity for a in state.alerts.values() if a.severity]
+        for severity in playbook.severity_order:
+            if severity in worst:
+                policy_name = playbook.severity(severity).escalation_policy
+                break
+    rule = state.escalations + 2
+    if action.target is not None:
+        targets = [action.target]
+    else:
+        if policy_name is None:
+            raise ActionRefused("escalate", "no escalation policy applies: name a target")
+        policy = playbook.policy(policy_name)
+        rule = min(rule, len(policy.rules))
+        targets = [str(t) for t in policy.rules[rule - 1].targets]
+    produced: Produced = [(Escalated(**base, rule=rule, reason="manual"), None)]
+    produced.extend(
+        (PageSent(**base, target=target, rule=rule), None)
+        for target in targets
+    )
+    return produced

@@ -1,0 +1,174 @@
+"""The drill's event log: playbook incident events plus drill-only events, in an envelope.
+
+Everything that happens in a drill is one :class:`Record` on an append-only log. A record
+wraps one event (``event``) of playbook's shared vocabulary (alert fired, page sent,
+acknowledged, declared, role assigned, update posted, mitigation applied, resolved...) or of
+the drill-only kinds below, and adds what only a drill knows:
+
+- ``seq``: 1-based position in the session's log (the offset for live updates);
+- ``wall``: when it was recorded (UTC), beside the event's drill-clock ``at`` minutes;
+- ``roles``: the roles the actor held at that moment;
+- ``source``: ``script`` (a scripted inject), ``reaction`` (the script reacting to a
+  mitigation), ``system`` (pages, escalation, truth), ``action`` (a participant) or
+  ``facilitator`` (clock control, ad-hoc injects);
+- ``ref``: what it refers to: the inject id for injects, the alert id for pages and
+  acknowledgements, the mitigation id for its effects.
+
+Drill-only kinds, each a playbook :class:`~playbook.events.EventBase`:
+
+``drill_started(speed)``, ``drill_paused``, ``drill_resumed``, ``speed_changed(speed)``,
+``drill_ended(reason)``, ``participant_joined`` (the actor joined), ``role_released(role,
+person)``, ``inject_delivered(inject_id, inject_type, content)`` (a non-alert inject; alerts
+arrive as ``alert_fired``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+from playbook.events import (
+    Acknowledged,
+    AlertFired,
+    AlertResolved,
+    Escalated,
+    EventBase,
+    ImpactStarted,
+    IncidentDeclared,
+    Mitigated,
+    MitigationApplied,
+    NoteAdded,
+    PageSent,
+    PostmortemWritten,
+    Resolved,
+    RoleAssigned,
+    SeverityChanged,
+    UpdatePosted,
+)
+from playbook.roles import Role
+
+__all__ = [
+    "CLOCK_KINDS",
+    "DrillEnded",
+    "DrillEvent",
+    "DrillPaused",
+    "DrillResumed",
+    "DrillStarted",
+    "InjectDelivered",
+    "ParticipantJoined",
+    "Record",
+    "RoleReleased",
+    "Source",
+    "SpeedChanged",
+    "drill_event_adapter",
+]
+
+
+class DrillStarted(EventBase):
+    """The facilitator started the drill clock at ``speed`` drill minutes per wall minute."""
+
+    kind: Literal["drill_started"] = "drill_started"
+    speed: float = Field(ge=1, le=60)
+
+
+class DrillPaused(EventBase):
+    kind: Literal["drill_paused"] = "drill_paused"
+
+
+class DrillResumed(EventBase):
+    kind: Literal["drill_resumed"] = "drill_resumed"
+
+
+class SpeedChanged(EventBase):
+    kind: Literal["speed_changed"] = "speed_changed"
+    speed: float = Field(ge=1, le=60)
+
+
+class DrillEnded(EventBase):
+    kind: Literal["drill_ended"] = "drill_ended"
+    reason: str = ""
+
+
+class ParticipantJoined(EventBase):
+    """``actor`` joined the drill room."""
+
+    kind: Literal["participant_joined"] = "participant_joined"
+
+
+class RoleReleased(EventBase):
+    """``person`` no longer holds ``role``."""
+
+    kind: Literal["role_released"] = "role_released"
+    role: Role
+    person: str
+
+
+class InjectDelivered(EventBase):
+    """A scripted non-alert inject reached the team; ``content`` is what they see."""
+
+    kind: Literal["inject_delivered"] = "inject_delivered"
+    inject_id: str
+    inject_type: str
+    content: dict[str, Any]
+
+
+DrillEvent = Annotated[
+    ImpactStarted
+    | AlertFired
+    | AlertResolved
+    | PageSent
+    | Acknowledged
+    | Escalated
+    | IncidentDeclared
+    | SeverityChanged
+    | RoleAssigned
+    | UpdatePosted
+    | MitigationApplied
+    | Mitigated
+    | Resolved
+    | NoteAdded
+    | PostmortemWritten
+    | DrillStarted
+    | DrillPaused
+    | DrillResumed
+    | SpeedChanged
+    | DrillEnded
+    | ParticipantJoined
+    | RoleReleased
+    | InjectDelivered,
+    Field(discriminator="kind"),
+]
+drill_event_adapter: TypeAdapter[DrillEvent] = TypeAdapter(DrillEvent)
+
+CLOCK_KINDS = frozenset(
+    {"drill_started", "drill_paused", "drill_resumed", "speed_changed", "drill_ended"}
+)
+
+Source = Literal["script", "reaction", "system", "action", "facilitator"]
+
+
+class Record(BaseModel):
+    """One entry of a session's append-only log."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    seq: int = Field(ge=1)
+    wall: datetime
+    source: Source
+    roles: tuple[Role, ...] = ()
+    ref: str | None = None
+    event: DrillEvent
+
+    @property
+    def at(self) -> float:
+        return self.event.at
+
+    @property
+    def kind(self) -> str:
+        return self.event.kind
+
+    @property
+    def actor(self) -> str | None:
+        return self.event.actor

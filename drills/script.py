@@ -1,0 +1,365 @@
+"""Drill scripts: the injects a drill delivers on its clock, and the truth it hides.
+
+A script is data, validated completely before a drill starts (``load_script``): unknown keys,
+bad values and broken references fail with ``file:line: field: message``. Injects are
+dispatched on their ``type`` key:
+
+=================  ==============================================================
+``alert``          an alert with its :class:`~playbook.context.AlertContext`; it is
+                   classified by the playbook and pages through an escalation policy
+``metrics``        a snapshot of a service's error rate, latency, saturation
+``log``            a log line
+``customer_report``  a customer or support ticket
+``exec_message``   a message from an executive
+``deploy``         a deployment event
+=================  ==============================================================
+
+Any inject may be a red herring (``red_herring: true``); an alert may be noise
+(``actionable: false``). Both are truth: participants never see the flags. An inject marked
+``while_impacted: true`` describes the broken world (an error-rate snapshot, an angry
+executive) and is skipped if a working mitigation has stopped the impact before it is due.
+
+The hidden :class:`Truth` holds the root cause, the expected severity (by default the
+playbook's verdict on the worst real alert) and the mitigation catalogue. Each mitigation
+works, has no effect, or makes things worse, and carries a ``reaction``: injects delivered
+after it is applied (``at`` counts minutes from that moment), which is how the script reacts
+to the team. A working mitigation stops the impact ``takes_minutes`` after it is applied.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from contextvars import ContextVar
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from playbook.context import AlertContext
+from playbook.errors import InvalidDefinition
+from playbook.loader import BadReference, LineMap, parse_yaml, validate_data
+from playbook.model import Playbook
+from playbook.severity import severity_rank
+
+__all__ = [
+    "AlertInject",
+    "CustomerReportInject",
+    "DeployInject",
+    "DrillScript",
+    "ExecMessageInject",
+    "Inject",
+    "LogInject",
+    "MetricValues",
+    "MetricsInject",
+    "Mitigation",
+    "Truth",
+    "load_script",
+]
+
+_ID = r"^[a-z0-9][a-z0-9_.-]*$"
+_PLAYBOOK: ContextVar[Playbook | None] = ContextVar("drill_script_playbook", default=None)
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class MetricValues(_Model):
+    """A service's golden signals at one instant; absent values are unknown."""
+
+    error_rate: float | None = Field(default=None, ge=0, le=100, description="percent")
+    latency_p99_ms: float | None = Field(default=None, ge=0)
+    saturation_pct: float | None = Field(default=None, ge=0, le=100)
+    requests_per_second: float | None = Field(default=None, ge=0)
+
+
+class _InjectBase(_Model):
+    id: str = Field(pattern=_ID)
+    at: float = Field(ge=0, description="drill minutes (in a reaction: after the mitigation)")
+    red_herring: bool = False
+    while_impacted: bool = Field(
+        default=False, description="skipped when a working mitigation stopped the impact first"
+    )
+    facilitator_note: str = ""
+
+
+class AlertInject(_InjectBase):
+    type: Literal["alert"] = "alert"
+    alert_id: str | None = Field(default=None, pattern=_ID, description="defaults to the id")
+    summary: str = Field(min_length=1)
+    context: AlertContext
+    actionable: bool = True
+    pages: bool = True
+    runbook: str = ""
+
+    @property
+    def key(self) -> str:
+        return self.alert_id or self.id
+
+
+class MetricsInject(_InjectBase):
+    type: Literal["metrics"] = "metrics"
+    service: str = Field(min_length=1)
+    values: MetricValues
+
+
+class LogInject(_InjectBase):
+    type: Literal["log"] = "log"
+    service: str = Field(min_length=1)
+    level: Literal["debug", "info", "warning", "error", "critical"] = "error"
+    line: str = Field(min_length=1)
+
+
+class CustomerReportInject(_InjectBase):
+    type: Literal["customer_report"] = "customer_report"
+    customer: str = Field(min_length=1)
+    channel: str = "support"
+    text: str = Field(min_length=1)
+
+
+class ExecMessageInject(_InjectBase):
+    type: Literal["exec_message"] = "exec_message"
+    sender: str = Field(min_length=1)
+    text: str = Field(min_length=1)
+
+
+class DeployInject(_InjectBase):
+    type: Literal["deploy"] = "deploy"
+    service: str = Field(min_length=1)
+    version: str = Field(min_length=1)
+    by: str = ""
+    change: str = ""
+
+
+Inject = Annotated[
+    AlertInject | MetricsInject | LogInject | CustomerReportInject | ExecMessageInject | DeployInject,
+    Field(discriminator="type"),
+]
+
+
+class Mitigation(_Model):
+    """One entry of the mitigation catalogue, and how the script reacts to it."""
+
+    id: str = Field(pattern=_ID)
+    label: str = Field(min_length=1, description="what participants see and choose")
+    effect: Literal["works", "no_effect", "harmful"]
+    risky: bool = Field(
+        default=False, description="works, but the playbook discourages it here (seed 003 hotfix)"
+    )
+    takes_minutes: float = Field(default=3, ge=0, description="works: minutes until impact stops")
+    explanation: str = Field(min_length=1, description="for the facilitator and the report")
+    reaction: tuple[Inject, ...] = ()
+
+
+class Truth(_Model):
+    """What the facilitator knows and the participants must find out."""
+
+    root_cause: str = Field(min_length=1)
+    impact: str = Field(min_length=1, description="what users experience")
+    impact_started_at: float = Field(default=0, ge=0)
+    expected_severity: str | None = Field(
+        default=None, description="default: the playbook's verdict on the worst real alert"
+    )
+    contributing_factors: tuple[str, ...] = ()
+    action_items: tuple[str, ...] = Field(default=(), description="what a good postmortem lists")
+    mitigations: tuple[Mitigation, ...] = Field(min_length=1)
+
+
+class DrillScript(_Model):
+    """A game-day drill: title, briefings, injects on the drill clock, and the truth."""
+
+    id: str = Field(pattern=_ID)
+    title: str = Field(min_length=1)
+    summary: str = Field(min_length=1, description="one line for the library (participant-safe)")
+    briefing: str = Field(min_length=1, description="for the facilitator only")
+    participant_briefing: str = Field(min_length=1, description="what the team knows at minute 0")
+    services: tuple[str, ...] = Field(min_length=1)
+    seeds: tuple[str, ...] = Field(default=(), description="the seed texts it is drawn from")
+    duration_minutes: float = Field(gt=0, description="when the facilitator should wrap up")
+    clock_start: datetime = Field(
+        default=datetime(2026, 4, 15, 14, 0, tzinfo=UTC),
+        description="the fictional UTC instant of drill minute 0 (channel names, postmortem times)",
+    )
+    page_policy: str | None = Field(
+        default=None, description="escalation policy for every page (default: by severity)"
+    )
+    injects: tuple[Inject, ...] = Field(min_length=1)
+    truth: Truth
+
+    @field_validator("clock_start")
+    @classmethod
+    def _utc(cls, value: datetime) -> datetime:
+        """A clock start without a zone is UTC (the seeds quote incident times in UTC)."""
+        return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+    # -- lookups --------------------------------------------------------------------------
+    def all_injects(self) -> Iterator[tuple[str, int, Inject]]:
+        """(where, index, inject) for timeline injects and every mitigation's reaction."""
+        for i, inject in enumerate(self.injects):
+            yield "injects", i, inject
+        for m in self.truth.mitigations:
+            for i, inject in enumerate(m.reaction):
+                yield m.id, i, inject
+
+    def inject(self, inject_id: str) -> Inject:
+        for _, _, inject in self.all_injects():
+            if inject.id == inject_id:
+                return inject
+        raise KeyError(f"unknown inject {inject_id!r}")
+
+    def mitigation(self, mitigation_id: str) -> Mitigation:
+        for m in self.truth.mitigations:
+            if m.id == mitigation_id:
+                return m
+        known = ", ".join(m.id for m in self.truth.mitigations)
+        raise KeyError(f"unknown mitigation {mitigation_id!r} (known: {known})")
+
+    def alerts(self) -> list[AlertInject]:
+        return [i for _, _, i in self.all_injects() if isinstance(i, AlertInject)]
+
+    def real_alerts(self) -> list[AlertInject]:
+        """Timeline alerts that are neither noise nor red herrings."""
+        return [
+            i
+            for i in self.injects
+            if isinstance(i, AlertInject) and i.actionable and not i.red_herring
+        ]
+
+    def expected_severity(self, playbook: Playbook) -> str:
+        """The truth's severity, or the playbook's verdict on the worst real alert."""
+        if self.truth.expected_severity is not None:
+            return self.truth.expected_severity
+        order = playbook.severity_order
+        verdicts = [playbook.classify(a.context).severity for a in self.real_alerts()]
+        return min(verdicts, key=lambda s: severity_rank(order, s))
+
+    def digest(self) -> str:
+        """A hash of the script's content, recorded with each session."""
+        return hashlib.sha256(self.model_dump_json().encode()).hexdigest()[:16]
+
+    # -- validation -----------------------------------------------------------------------
+    def cross_check(self) -> None:
+        ids: set[str] = set()
+        alert_ids: set[str] = set()
+        position = {m.id: k for k, m in enumerate(self.truth.mitigations)}
+        for where, i, inject in self.all_injects():
+            loc: tuple[str | int, ...] = (
+                ("injects", i)
+                if where == "injects"
+                else ("truth", "mitigations", position[where], "reaction", i)
+            )
+            if inject.id in ids:
+                raise BadReference((*loc, "id"), f"duplicate inject id {inject.id!r}")
+            ids.add(inject.id)
+            if isinstance(inject, AlertInject):
+                if inject.key in alert_ids:
+                    raise BadReference((*loc, "alert_id"), f"duplicate alert id {inject.key!r}")
+                alert_ids.add(inject.key)
+            if where == "injects" and inject.at > self.duration_minutes:
+                raise BadReference(
+                    (*loc, "at"),
+                    f"inject at minute {inject.at:g} is after the drill ends "
+                    f"(duration_minutes: {self.duration_minutes:g})",
+                )
+        if not self.real_alerts():
+            raise BadReference(("injects",), "a drill needs at least one real (actionable) alert")
+        seen: set[str] = set()
+        for i, m in enumerate(self.truth.mitigations):
+            if m.id in seen:
+                raise BadReference(("truth", "mitigations", i, "id"), f"duplicate mitigation {m.id!r}")
+            seen.add(m.id)
+        if not any(m.effect == "works" for m in self.truth.mitigations):
+            raise BadReference(("truth", "mitigations"), "no mitigation works: the drill cannot end well")
+        playbook = _PLAYBOOK.get()
+        if playbook is None:
+            return
+        order = playbook.severity_order
+        expected = self.truth.expected_severity
+        if expected is not None and expected not in order:
+            raise BadReference(
+                ("truth", "expected_severity"),
+                f"unknown severity {expected!r} (known: {', '.join(order)})",
+            )
+        if self.page_policy is not None:
+            known = [p.name for p in playbook.escalation_policies]
+            if self.page_policy not in known:
+                raise BadReference(
+                    ("page_policy",),
+                    f"unknown escalation policy {self.page_policy!r} (known: {', '.join(known)})",
+                )
+
+
+_INJECT_TYPES: dict[str, type[BaseModel]] = {
+    cls.model_fields["type"].default: cls
+    for cls in (AlertInject, MetricsInject, LogInject, CustomerReportInject, ExecMessageInject, DeployInject)
+}
+
+
+def _dotted(loc: tuple[str | int, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _check_inject(item: Any, prefix: tuple[str | int, ...], lines: LineMap, source: str) -> None:
+    """Validate one inject by its ``type`` so errors name its own fields (not the union's tag)."""
+    if not isinstance(item, dict):
+        return
+    kind = item.get("type")
+    cls = _INJECT_TYPES.get(kind) if isinstance(kind, str) else None
+    if cls is None:
+        known = ", ".join(_INJECT_TYPES)
+        raise InvalidDefinition(
+            f"unknown inject type {kind!r} (known: {known})",
+            source=source,
+            line=lines.get((*prefix, "type"), lines.get(prefix)),
+            field=_dotted((*prefix, "type")),
+        )
+    n = len(prefix)
+    sub = {loc[n:]: line for loc, line in lines.items() if loc[:n] == prefix}
+    try:
+        validate_data(cls, item, sub, source=source)
+    except InvalidDefinition as exc:
+        field = _dotted(prefix) + ("." + exc.field if exc.field else "")
+        raise InvalidDefinition(
+            exc.message, source=source, line=exc.line or lines.get(prefix), field=field
+        ) from None
+
+
+def _check_injects(data: Any, lines: LineMap, source: str) -> None:
+    if not isinstance(data, dict):
+        return
+    injects = data.get("injects")
+    for i, item in enumerate(injects if isinstance(injects, list) else []):
+        _check_inject(item, ("injects", i), lines, source)
+    truth = data.get("truth")
+    mitigations = truth.get("mitigations") if isinstance(truth, dict) else None
+    for j, mitigation in enumerate(mitigations if isinstance(mitigations, list) else []):
+        reaction = mitigation.get("reaction") if isinstance(mitigation, dict) else None
+        for i, item in enumerate(reaction if isinstance(reaction, list) else []):
+            _check_inject(item, ("truth", "mitigations", j, "reaction", i), lines, source)
+
+
+def load_script(
+    path: str | Path, *, playbook: Playbook | None = None, text: str | None = None
+) -> DrillScript:
+    """Load and validate a script; with ``playbook``, also check its severity and policy names.
+
+    Raises :class:`~playbook.errors.InvalidDefinition` naming ``file:line: field``.
+    """
+    source = str(path)
+    if text is None:
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise InvalidDefinition(f"cannot read file: {exc.strerror}", source=source) from None
+    data, lines = parse_yaml(text, source=source)
+    _check_injects(data, lines, source)
+    token = _PLAYBOOK.set(playbook)
+    try:
+        return validate_data(DrillScript, data, lines, source=source)
+    finally:
+        _PLAYBOOK.reset(token)

@@ -1,0 +1,323 @@
+"""What each audience may see of a session: the facilitator everything, participants only
+what the team has seen and done.
+
+The participant view is built by *allow-listing*: it holds the script's title, participant
+briefing and services, the records that reached the team, redacted (no inject ids, no
+``actionable`` flag on alerts, no ``effective`` flag on mitigations, no impact-start or
+impact-stopped truth events, no reaction/script distinction), and the mitigation catalogue
+as ids and labels only. It never holds the truth or an inject that has not been delivered;
+``tests/drills/test_views.py`` checks that on every shipped drill.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from drills.events import InjectDelivered, Record
+from drills.narrative import clock_time, describe
+from drills.scoring import ScoreReport, score_session
+from drills.session import DrillSession
+from drills.state import DrillState
+from playbook.events import AlertFired, MitigationApplied
+
+__all__ = [
+    "EventsPage",
+    "FacilitatorView",
+    "ParticipantView",
+    "events_since",
+    "facilitator_record",
+    "facilitator_view",
+    "participant_view",
+    "public_record",
+]
+
+# Truth events: the facilitator sees them, participants never do.
+HIDDEN_KINDS = frozenset({"impact_started", "mitigated"})
+
+
+class _View(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PublicRecord(_View):
+    seq: int
+    at: float
+    time: str
+    kind: str
+    actor: str | None
+    roles: list[str]
+    text: str
+    data: dict[str, Any]
+
+
+class FacilitatorRecord(PublicRecord):
+    source: str
+    ref: str | None
+    red_herring: bool
+    wall: str
+
+
+class EventsPage(_View):
+    """Records after an offset, for live updates: poll again with ``next_offset``."""
+
+    records: list[PublicRecord] | list[FacilitatorRecord]
+    next_offset: int
+    status: str
+    drill_minute: float
+
+
+class ParticipantView(_View):
+    session_id: str
+    title: str
+    summary: str
+    briefing: str
+    services: list[str]
+    status: str
+    drill_minute: float
+    clock: str
+    speed: float
+    you: str | None
+    your_roles: list[str]
+    participants: dict[str, list[str]]
+    incident: dict[str, Any] | None
+    alerts: list[dict[str, Any]]
+    metrics: dict[str, dict[str, Any]]
+    feed: list[PublicRecord]
+    mitigations: list[dict[str, Any]]
+    prefill: dict[str, str]
+    offset: int
+
+
+class FacilitatorView(_View):
+    session_id: str
+    join_code: str | None
+    title: str
+    briefing: str
+    status: str
+    drill_minute: float
+    clock: str
+    speed: float
+    duration_minutes: float
+    participants: dict[str, list[str]]
+    truth: dict[str, Any]
+    expected_severity: str
+    upcoming: list[dict[str, Any]]
+    records: list[FacilitatorRecord]
+    score: ScoreReport
+    offset: int
+
+
+def _data(record: Record, *, public: bool) -> dict[str, Any]:
+    event = record.event
+    data = event.payload()
+    if public:
+        if isinstance(event, AlertFired):
+            data.pop("actionable", None)
+        if isinstance(event, MitigationApplied):
+            data.pop("effective", None)
+        if isinstance(event, InjectDelivered):
+            data.pop("inject_id", None)
+    return data
+
+
+def public_record(record: Record, session: DrillSession) -> PublicRecord | None:
+    """The record as participants see it, or None when they must not see it."""
+    if record.kind in HIDDEN_KINDS:
+        return None
+    if record.kind == "escalated" and record.source == "system":
+        return None
+    return PublicRecord(
+        seq=record.seq,
+        at=record.at,
+        time=clock_time(session.script.clock_start, record.at),
+        kind=record.kind,
+        actor=record.actor,
+        roles=[str(r) for r in record.roles],
+        text=describe(record),
+        data=_data(record, public=True),
+    )
+
+
+def facilitator_record(record: Record, session: DrillSession) -> FacilitatorRecord:
+    red_herring = False
+    if record.ref is not None and record.source in ("script", "reaction"):
+        try:
+            red_herring = session.script.inject(record.ref).red_herring
+        except KeyError:
+            red_herring = False
+    return FacilitatorRecord(
+        seq=record.seq,
+        at=record.at,
+        time=clock_time(session.script.clock_start, record.at),
+        kind=record.kind,
+        actor=record.actor,
+        roles=[str(r) for r in record.roles],
+        text=describe(record),
+        data=_data(record, public=False),
+        source=record.source,
+        ref=record.ref,
+        red_herring=red_herring,
+        wall=record.wall.isoformat(),
+    )
+
+
+def events_since(session: DrillSession, offset: int, *, facilitator: bool = False) -> EventsPage:
+    """Records with ``seq > offset`` in the chosen view, and the offset to ask from next."""
+    with session.lock:
+        records = session.records(after=max(0, offset))
+        state = session.state
+        if facilitator:
+            shown: list[PublicRecord] | list[FacilitatorRecord] = [
+                facilitator_record(r, session) for r in records
+            ]
+        else:
+            shown = [p for r in records if (p := public_record(r, session)) is not None]
+        return EventsPage(
+            records=shown,
+            next_offset=state.last_seq,
+            status=state.status,
+            drill_minute=session.now(),
+        )
+
+
+def _participants(state: DrillState) -> dict[str, list[str]]:
+    return {name: [str(r) for r in state.roles_of(name)] for name in state.participants}
+
+
+def _incident(state: DrillState, session: DrillSession) -> dict[str, Any] | None:
+    d = state.declaration
+    if d is None:
+        return None
+    start = session.script.clock_start
+    return {
+        "title": d.title,
+        "severity": state.severity,
+        "declared_severity": d.severity,
+        "channel": d.channel,
+        "declared_at": d.at,
+        "declared_by": d.by,
+        "resolved": state.resolved,
+        "resolved_at": state.resolved_at,
+        "declared_clock": clock_time(start, d.at),
+    }
+
+
+def _prefill(state: DrillState, session: DrillSession) -> dict[str, str]:
+    """Status-update text prefilled from the playbook's templates (the Comms Lead's form)."""
+    d = state.declaration
+    title = d.title if d else session.script.title
+    cadence = 30.0
+    if state.severity:
+        cadence = session.playbook.severity(state.severity).update_every_minutes or cadence
+    next_at = session.script.clock_start + timedelta(minutes=session.now() + cadence)
+    fields = {
+        "title": title,
+        "what_is_happening": "We are investigating " + (d.title if d else "an issue") + ".",
+        "impact": "Some users may be affected.",
+        "what_we_are_doing": "We are working on a mitigation.",
+        "next_update_at": next_at,
+    }
+    return {"status_update": session.playbook.template_set.render("status_update", **fields)}
+
+
+def participant_view(session: DrillSession, name: str | None = None, *, feed: int = 200) -> ParticipantView:
+    """The page a participant sees (``name`` None: a spectator)."""
+    with session.lock:
+        records = session.records()
+        state = session.state
+        script = session.script
+        alerts = [
+            {
+                "alert_id": a.alert_id,
+                "summary": a.summary,
+                "severity": a.severity,
+                "service": a.context.service if a.context else None,
+                "fired_at": a.fired_at,
+                "acknowledged_at": a.acked_at,
+                "acknowledged_by": a.acked_by,
+                "cleared": a.resolved_at is not None,
+                "paging": a.pages > 0 and a.acked_at is None and a.resolved_at is None,
+            }
+            for a in state.alerts.values()
+        ]
+        metrics: dict[str, dict[str, Any]] = {}
+        for r in records:
+            e = r.event
+            if isinstance(e, InjectDelivered) and e.inject_type == "metrics":
+                service = str(e.content.get("service"))
+                values = {k: v for k, v in dict(e.content.get("values", {})).items() if v is not None}
+                metrics[service] = {**metrics.get(service, {}), **values, "at": e.at}
+        public = [p for r in records if (p := public_record(r, session)) is not None]
+        anchor = state.anchor
+        return ParticipantView(
+            session_id=session.id,
+            title=script.title,
+            summary=script.summary,
+            briefing=script.participant_briefing,
+            services=list(script.services),
+            status=state.status,
+            drill_minute=session.now(),
+            clock=clock_time(script.clock_start, session.now()),
+            speed=anchor.speed if anchor else 1.0,
+            you=name,
+            your_roles=[str(r) for r in state.roles_of(name)],
+            participants=_participants(state),
+            incident=_incident(state, session),
+            alerts=alerts,
+            metrics=metrics,
+            feed=public[-feed:],
+            mitigations=[
+                {"id": m.id, "label": m.label, "applied_at": state.mitigations.get(m.id)}
+                for m in script.truth.mitigations
+            ],
+            prefill=_prefill(state, session),
+            offset=state.last_seq,
+        )
+
+
+def facilitator_view(session: DrillSession) -> FacilitatorView:
+    """Everything: truth, look-ahead, the full log and the score so far."""
+    with session.lock:
+        records = session.records()
+        state = session.state
+        script = session.script
+        anchor = state.anchor
+        upcoming = [
+            {
+                "at": at,
+                "time": clock_time(script.clock_start, at),
+                "source": source,
+                "ref": ref,
+                "kind": event.kind,
+            }
+            for at, source, ref, event in session.upcoming()
+        ]
+        return FacilitatorView(
+            session_id=session.id,
+            join_code=session.join_code,
+            title=script.title,
+            briefing=script.briefing,
+            status=state.status,
+            drill_minute=session.now(),
+            clock=clock_time(script.clock_start, session.now()),
+            speed=anchor.speed if anchor else 1.0,
+            duration_minutes=script.duration_minutes,
+            participants=_participants(state),
+            truth=script.truth.model_dump(mode="json"),
+            expected_severity=script.expected_severity(session.playbook),
+            upcoming=upcoming,
+            records=[facilitator_record(r, session) for r in records],
+            score=score_session(
+                records,
+                session_id=session.id,
+                script=script,
+                playbook=session.playbook,
+                rubric=session.rubric,
+                now=session.now(),
+            ),
+            offset=state.last_seq,
+        )
+

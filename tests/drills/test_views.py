@@ -1,0 +1,103 @@
+"""Views: the facilitator sees the truth and what is coming; participants never do."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+
+from drills.autopilot import PROFILES, plan
+from drills.clock import VirtualClock
+from drills.script import DrillScript
+from drills.session import DrillSession
+from drills.store import Store
+from drills.views import events_since, facilitator_view, participant_view
+from playbook.model import Playbook
+from playbook.rubric import default_rubric
+from tests.drills.conftest import Drill
+
+
+def secrets_of(script: DrillScript) -> list[str]:
+    truth = script.truth
+    words = [truth.root_cause, truth.impact, *truth.contributing_factors, *truth.action_items]
+    words += [m.explanation for m in truth.mitigations]
+    words += [i.facilitator_note for i in script.injects if i.facilitator_note]
+    return [w for w in words if w]
+
+
+def undelivered(script: DrillScript, session: DrillSession) -> list[str]:
+    """Texts of injects not delivered yet (unless a delivered inject says the same)."""
+    said: dict[bool, set[str]] = {True: set(), False: set()}
+    for _, _, inject in script.all_injects():
+        for field in ("summary", "text", "line", "change"):
+            value = getattr(inject, field, None)
+            if value:
+                said[inject.id in session.state.delivered].add(value)
+    return sorted(t for t in said[False] if not any(t in seen for seen in said[True]))
+
+
+def assert_no_leak(session: DrillSession) -> None:
+    shown = participant_view(session, "alice").model_dump_json()
+    shown += events_since(session, 0).model_dump_json()
+    script = session.script
+    for secret in secrets_of(script) + undelivered(script, session):
+        assert secret not in shown, secret
+    for key in ('"red_herring"', '"actionable"', '"effective"', '"facilitator_note"', '"inject_id"',
+                '"impact_started"', '"mitigated"', '"effect"', '"risky"', '"while_impacted"'):
+        assert key not in shown, key
+    assert "expected_severity" not in shown
+
+
+@pytest.mark.parametrize("moment", [0.0, 0.5, 1.0])
+def test_participants_never_see_the_truth_or_upcoming_injects(
+    library: list[DrillScript], book: Playbook, moment: float
+) -> None:
+    for script in library:
+        clock = VirtualClock()
+        session = DrillSession.create(script=script, playbook=book, rubric=default_rubric(),
+                                      store=Store(":memory:"), clock=clock)
+        for name in ("alice", "bob", "carol", "dave"):
+            session.join(name)
+        session.start()
+        stop = script.duration_minutes * moment
+        while session.now() < stop and (move := plan(session, PROFILES["wrong-fix"])) is not None:
+            if move.at > session.now():
+                clock.advance(timedelta(minutes=min(move.at, stop) - session.now()))
+                continue
+            session.act(move.actor, move.action)
+        clock.advance(timedelta(minutes=max(0.0, stop - session.now())))
+        assert_no_leak(session)
+
+
+def test_the_facilitator_sees_the_truth_the_look_ahead_and_the_score(drill: Drill) -> None:
+    drill.at(10)
+    view = facilitator_view(drill.session)
+    assert view.truth["root_cause"].startswith("The refactored order creation query")
+    assert view.expected_severity == "SEV2"
+    assert [u["ref"] for u in view.upcoming][:2] == ["m2", None]  # the next inject, the impact
+    assert view.score.max == 100
+    herring = [r for r in events_since(drill.at(25).session, 0, facilitator=True).records
+               if getattr(r, "red_herring", False)]
+    assert [r.seq for r in herring] and all(r.kind == "inject_delivered" for r in herring)
+
+
+def test_events_since_returns_only_new_records_and_the_next_offset(drill: Drill) -> None:
+    first = events_since(drill.at(5).session, 0)
+    assert first.next_offset == drill.session.last_seq()
+    later = events_since(drill.at(13).session, first.next_offset)
+    assert [r.kind for r in later.records] == ["inject_delivered", "inject_delivered"]
+    assert later.records[0].text.startswith("Message from Head of Marketing")
+
+
+def test_the_participant_view_shows_alerts_metrics_and_a_prefilled_update(drill: Drill) -> None:
+    view = participant_view(drill.at(18).session, "bob")
+    assert [(a["alert_id"], a["severity"], a["paging"]) for a in view.alerts] == [
+        ("high-error-rate", "SEV2", True)
+    ]
+    assert view.metrics["api-gateway"]["error_rate"] == 45
+    assert "What we are doing:" in view.prefill["status_update"]
+    assert {m["id"] for m in view.mitigations} == {
+        "rollback-order-service", "hotfix-connection-reuse", "raise-pool-size", "failover-database"
+    }
+    assert json.loads(view.model_dump_json())["you"] == "bob"
