@@ -27,7 +27,7 @@ pytest: install
 test: lint pytest
 
 bench: install
-	@echo "no benchmarks yet"
+	$(BIN)/python bench/bench_simulator.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis

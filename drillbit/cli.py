@@ -9,6 +9,7 @@ import typer
 
 from drillbit.commands import drill as drill_commands
 from drillbit.commands import playbook as playbook_commands
+from drillbit.commands import simulate as simulate_commands
 from playbook.errors import DrillbitError
 
 __all__ = ["app", "main"]
@@ -21,6 +22,7 @@ app = typer.Typer(
     add_completion=False,
 )
 playbook_commands.register(app)
+simulate_commands.register(app)
 drill_commands.register(app)
 
 

@@ -1,0 +1,154 @@
+"""Simulator benchmark (``make bench``): our cost per alert against bare SimPy, measured together.
+
+Prints and writes ``bench/results.json``:
+
+* ``simpy_mmc_customers_per_second``: a bare SimPy M/M/c (a source process, a Resource,
+  a process per customer), one core, best of 3;
+* ``alerts_per_second_per_core``: the reference study (every variant) in this process, one
+  core: alerts simulated / wall seconds, everything included (alert stream, grouping,
+  the event model, metrics);
+* ``cost_ratio_vs_simpy``: our seconds per alert over SimPy's seconds per customer
+  (target: at most 3);
+* ``reference_study_seconds``: the whole reference study (5 variants x 30 replications x
+  1 year) on all cores, ``workers`` of them (target: under 30 s on 2 cores);
+* wall time against horizon (91, 182, 365 days) and team size (4, 8, 16 engineers), for the
+  baseline alone on one core.
+
+Run: ``.venv/bin/python bench/bench_simulator.py [--quick]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import simpy
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from simulator import load_study, run_study  # noqa: E402 - after the path set-up
+from simulator.study import Study  # noqa: E402
+
+REFERENCE = ROOT / "simulator" / "studies" / "reference.yaml"
+MANAGERS = ("team_lead", "engineering_manager", "director", "vp_engineering", "cto")
+
+
+def bare_simpy_mmc(
+    customers: int, *, lam: float = 0.8, mu: float = 1 / 3, servers: int = 3
+) -> float:
+    """Customers per second of a plain SimPy M/M/c model, one core."""
+    rng = np.random.default_rng(1)
+    gaps = rng.exponential(1 / lam, customers).tolist()
+    services = rng.exponential(1 / mu, customers).tolist()
+    env = simpy.Environment()
+    desk = simpy.Resource(env, servers)
+    waits: list[float] = []
+
+    def customer(i: int) -> Any:
+        arrived = env.now
+        with desk.request() as request:
+            yield request
+            waits.append(env.now - arrived)
+            yield env.timeout(services[i])
+
+    def source() -> Any:
+        for i in range(customers):
+            yield env.timeout(gaps[i])
+            env.process(customer(i))
+
+    env.process(source())
+    began = time.perf_counter()
+    env.run()
+    return customers / (time.perf_counter() - began)
+
+
+def timed(study: Study, **kwargs: Any) -> tuple[float, int]:
+    began = time.perf_counter()
+    result = run_study(study, keep_incidents=False, **kwargs)
+    return time.perf_counter() - began, result.total_alerts
+
+
+def team_study(base: Study, engineers: int) -> Study:
+    names = [f"eng{i:02d}" for i in range(1, engineers + 1)]
+    people = [{"name": n, "time_zone": "America/New_York"} for n in (*names, *MANAGERS)]
+    return base.with_overrides(
+        {
+            "playbook_patch": {
+                "people": people,
+                "schedules.checkout-primary.layers.Primary.users": names,
+                "schedules.checkout-secondary.layers.Secondary.users": names,
+            }
+        }
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer replications (a smoke run)")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results.json")
+    args = parser.parse_args()
+    workers = os.cpu_count() or 1
+    reference = load_study(REFERENCE)
+    single_reps = 2 if args.quick else 6
+
+    # Warm up imports and per-process caches, then measure.
+    timed(reference.with_overrides({"horizon_days": 14, "replications": 1}), workers=1)
+    simpy_rate = max(bare_simpy_mmc(100_000 if args.quick else 200_000) for _ in range(3))
+    seconds, alerts = timed(reference, replications=single_reps, workers=1)
+    ours = alerts / seconds
+    ratio = simpy_rate / ours
+
+    reps = 6 if args.quick else reference.replications
+    reference_seconds, reference_alerts = timed(reference, replications=reps, workers=workers)
+
+    baseline = reference.with_overrides({"variants": []})
+    horizon = {}
+    for days in (91, 182, 365):
+        horizon[str(days)] = round(
+            timed(baseline.with_overrides({"horizon_days": days}), replications=4, workers=1)[0], 3
+        )
+    team = {}
+    for engineers in (4, 8, 16):
+        team[str(engineers)] = round(
+            timed(team_study(baseline, engineers), replications=4, workers=1)[0], 3
+        )
+
+    results = {
+        "alerts_per_second_per_core": round(ours),
+        "simpy_mmc_customers_per_second": round(simpy_rate),
+        "cost_ratio_vs_simpy": round(ratio, 2),
+        "reference_study_seconds": round(reference_seconds, 2),
+        "reference_study_replications": reps,
+        "reference_study_alerts": reference_alerts,
+        "workers": workers,
+        "seconds_by_horizon_days": horizon,
+        "seconds_by_team_size": team,
+        "scaling_runs": "baseline only, 4 replications, 1 core",
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+    }
+    print(f"simulated alerts per second per core (reference study): {ours:,.0f}")
+    print(f"bare SimPy M/M/c customers per second (same run, 1 core): {simpy_rate:,.0f}")
+    print(f"cost per alert / cost per SimPy customer: {ratio:.2f}  (target <= 3)")
+    print(
+        f"reference study, 5 variants x {reps} replications x 1 year on {workers} cores: "
+        f"{reference_seconds:.1f} s, {reference_alerts:,} alerts  (target < 30 s on 2 cores)"
+    )
+    print("wall time by horizon (days -> s):", ", ".join(f"{k}: {v}" for k, v in horizon.items()))
+    print(
+        "wall time by team size (engineers -> s):", ", ".join(f"{k}: {v}" for k, v in team.items())
+    )
+    args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}")
+
+
+if __name__ == "__main__":
+    main()

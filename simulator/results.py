@@ -1,0 +1,369 @@
+"""A study's results as plain data: per-replication values, summaries, comparisons, verdict.
+
+Everything here is a pure function of the replication results, so a notebook can call
+:meth:`StudyResult.summaries` and get dictionaries (or :meth:`StudyResult.dataframe` with
+pandas installed), and the CLI writes the same data to ``results.json``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy.typing as npt
+
+from simulator.stats import Comparison, Estimate, estimate, paired
+from simulator.study import BASELINE, Scenario, Study
+
+__all__ = ["HEADLINE", "INCIDENT_CSV_COLUMNS", "METRIC_INFO", "ReplicationResult", "StudyResult"]
+
+# Metric -> (label, unit). Every metric here is better when lower.
+METRIC_INFO: dict[str, tuple[str, str]] = {
+    "mtta": ("MTTA (alert to acknowledgement)", "min"),
+    "mttr": ("MTTR (alert to resolved)", "min"),
+    "mttm": ("time to mitigate", "min"),
+    "wait_minutes": ("wait (open to work starts)", "min"),
+    "resolve_minutes": ("open to resolved", "min"),
+    "breach_response": ("incidents breaching the response target", "share"),
+    "breach_resolution": ("incidents breaching the resolution target", "share"),
+    "pages_per_on_call_week": ("pages per person per on-call week", "pages"),
+    "business_interruptions_per_week": ("business-hours interruptions per person-week", "per week"),
+    "off_hours_interruptions_per_week": ("off-hours interruptions per person-week", "per week"),
+    "sleep_interruptions_per_week": ("sleep interruptions per person-week", "per week"),
+    "hours_on_incidents_per_week": ("hours on incidents per person-week", "h"),
+    "weighted_hours_per_week": ("role-weighted hours on incidents per person-week", "h"),
+    "noise_ratio": ("pages that needed no action", "share"),
+    "alert_noise_ratio": ("alerts that were noise", "share"),
+    "max_consecutive_interrupted_nights": (
+        "most consecutive interrupted nights (anyone)",
+        "nights",
+    ),
+    "shifts_over_limit": ("12-hour shifts with more than 2 incidents", "share"),
+    "burnout_index": ("burnout index (team mean)", "index"),
+    "burnout_index_max": ("burnout index (worst person)", "index"),
+    "incidents_per_week": ("paged incidents per week", "per week"),
+}
+HEADLINE = (
+    "mtta",
+    "mttr",
+    "wait_minutes",
+    "breach_response",
+    "breach_resolution",
+    "pages_per_on_call_week",
+    "off_hours_interruptions_per_week",
+    "sleep_interruptions_per_week",
+    "hours_on_incidents_per_week",
+    "noise_ratio",
+    "max_consecutive_interrupted_nights",
+    "shifts_over_limit",
+    "burnout_index",
+)
+
+
+@dataclass
+class ReplicationResult:
+    """One replication of one variant: its metrics, per-person metrics and incidents."""
+
+    variant: str
+    replication: int
+    metrics: dict[str, float]
+    people: dict[str, dict[str, float]]
+    alerts: int
+    incidents: dict[str, npt.NDArray[Any]] | None = None
+
+
+def _clean(value: float) -> float | None:
+    return None if math.isnan(value) else value
+
+
+def _format(value: float, unit: str) -> str:
+    if math.isnan(value):
+        return "n/a"
+    if unit == "share":
+        return f"{100 * value:.1f}%"
+    if unit == "min":
+        return f"{value:.1f} min"
+    return f"{value:.2f} {unit}" if unit not in ("index", "nights", "pages") else f"{value:.2f}"
+
+
+@dataclass
+class StudyResult:
+    """The outcome of :func:`simulator.run_study`."""
+
+    study: Study
+    scenarios: list[Scenario]
+    results: dict[str, list[ReplicationResult]]
+    workers: int
+    elapsed_seconds: float
+
+    @property
+    def variants(self) -> list[str]:
+        return [s.name for s in self.scenarios]
+
+    @property
+    def total_alerts(self) -> int:
+        return sum(r.alerts for rows in self.results.values() for r in rows)
+
+    def values(self, variant: str, metric: str) -> list[float]:
+        """The metric's value in each replication of ``variant``, in replication order."""
+        return [r.metrics.get(metric, math.nan) for r in self.results[variant]]
+
+    def metric_names(self) -> list[str]:
+        names: dict[str, None] = {}
+        for rows in self.results.values():
+            for row in rows:
+                names.update(dict.fromkeys(row.metrics))
+        return list(names)
+
+    def estimates(self) -> dict[str, dict[str, Estimate]]:
+        """Variant -> metric -> mean and 95% interval over replications."""
+        return {
+            v: {m: estimate(self.values(v, m)) for m in self.metric_names()} for v in self.variants
+        }
+
+    def summaries(self) -> dict[str, dict[str, dict[str, Any]]]:
+        """:meth:`estimates` as plain data (nan becomes None)."""
+        out: dict[str, dict[str, dict[str, Any]]] = {}
+        for variant, metrics in self.estimates().items():
+            out[variant] = {
+                metric: {
+                    "mean": _clean(est.mean),
+                    "ci95": [_clean(est.lo), _clean(est.hi)],
+                    "n": est.n,
+                }
+                for metric, est in metrics.items()
+            }
+        return out
+
+    def people(self) -> dict[str, dict[str, dict[str, dict[str, Any]]]]:
+        """Variant -> person -> metric -> mean and 95% interval (a person absent counts 0)."""
+        out: dict[str, dict[str, dict[str, dict[str, Any]]]] = {}
+        for variant, rows in self.results.items():
+            names = sorted({name for row in rows for name in row.people})
+            out[variant] = {}
+            for name in names:
+                metrics = {m for row in rows for m in row.people.get(name, {})}
+                out[variant][name] = {}
+                for metric in sorted(metrics):
+                    values = [row.people.get(name, {}).get(metric, 0.0) for row in rows]
+                    est = estimate(values)
+                    out[variant][name][metric] = {
+                        "mean": _clean(est.mean),
+                        "ci95": [_clean(est.lo), _clean(est.hi)],
+                    }
+        return out
+
+    def comparisons(self) -> dict[str, dict[str, Comparison]]:
+        """Variant -> metric -> paired comparison with the baseline (common random numbers)."""
+        out: dict[str, dict[str, Comparison]] = {}
+        for variant in self.variants:
+            if variant == BASELINE:
+                continue
+            out[variant] = {
+                metric: paired(self.values(variant, metric), self.values(BASELINE, metric))
+                for metric in self.metric_names()
+            }
+        return out
+
+    def verdict(self) -> list[str]:
+        """Plain-language findings: per headline metric, the best variant and whether it counts."""
+        lines: list[str] = []
+        comparisons = self.comparisons()
+        estimates = self.estimates()
+        if not comparisons:
+            return ["Only the baseline was run, so there is nothing to compare."]
+        for metric in HEADLINE:
+            if metric not in estimates[BASELINE]:
+                continue
+            label, unit = METRIC_INFO[metric]
+            base = estimates[BASELINE][metric].mean
+            if math.isnan(base):
+                continue
+            best = min(
+                (v for v in comparisons if not math.isnan(estimates[v][metric].mean)),
+                key=lambda v: estimates[v][metric].mean,
+                default=None,
+            )
+            if best is None:
+                continue
+            value = estimates[best][metric].mean
+            cmp = comparisons[best][metric]
+            if value >= base:
+                lines.append(f"{label}: no variant beats the baseline ({_format(base, unit)}).")
+                continue
+            change = "" if base == 0 else f" ({100 * (value - base) / base:+.0f}%)"
+            if cmp.significant:
+                p = "p < 0.001" if cmp.p_value < 0.001 else f"p = {cmp.p_value:.3f}"
+                verdict = f"a significant difference ({p})"
+            else:
+                verdict = f"not significant (p = {cmp.p_value:.2f}); it may be chance"
+            lines.append(
+                f"{label}: {best} is best, {_format(value, unit)} against the baseline's "
+                f"{_format(base, unit)}{change}, {verdict}."
+            )
+        for variant, metrics in comparisons.items():
+            better = [
+                m
+                for m in HEADLINE
+                if m in metrics and metrics[m].significant and metrics[m].difference < 0
+            ]
+            worse = [
+                m
+                for m in HEADLINE
+                if m in metrics and metrics[m].significant and metrics[m].difference > 0
+            ]
+            text = f"{variant}: significantly better on {len(better)} of {len(HEADLINE)} headline metrics"
+            if worse:
+                text += f", worse on {', '.join(METRIC_INFO[m][0] for m in worse)}"
+            lines.append(text + ".")
+        return lines
+
+    def to_dict(self) -> dict[str, Any]:
+        """The content of ``results.json``."""
+        comparisons = {
+            variant: {metric: _json_safe(c.as_dict()) for metric, c in metrics.items()}
+            for variant, metrics in self.comparisons().items()
+        }
+        return {
+            "study": self.study.model_dump(mode="json"),
+            "seed": self.study.seed,
+            "replications": self.study.replications,
+            "inputs_digest": {s.name: s.digest() for s in self.scenarios},
+            "variants": [
+                {
+                    "name": s.name,
+                    "description": s.description,
+                    "set": json.loads(json.dumps(s.overrides, default=str)),
+                }
+                for s in self.scenarios
+            ],
+            "metrics": {
+                m: {
+                    "label": METRIC_INFO.get(m, (m, ""))[0],
+                    "unit": METRIC_INFO.get(m, ("", ""))[1],
+                }
+                for m in self.metric_names()
+            },
+            "summaries": self.summaries(),
+            "comparisons": comparisons,
+            "people": self.people(),
+            "verdict": self.verdict(),
+            "replication_values": {
+                v: {m: [_clean(x) for x in self.values(v, m)] for m in self.metric_names()}
+                for v in self.variants
+            },
+        }
+
+    def dataframe(self) -> Any:
+        """Long-form pandas DataFrame (variant, replication, metric, value); needs pandas."""
+        try:
+            pd: Any = importlib.import_module("pandas")  # optional dependency
+        except ImportError:
+            raise ImportError(
+                "StudyResult.dataframe() needs pandas; use summaries() otherwise"
+            ) from None
+        rows = [
+            {"variant": v, "replication": r.replication, "metric": m, "value": value}
+            for v, results in self.results.items()
+            for r in results
+            for m, value in r.metrics.items()
+        ]
+        return pd.DataFrame(rows)
+
+    def incident_rows(self, *, replications: int | None = None) -> Iterator[dict[str, Any]]:
+        """Recorded incidents of every variant (of the first ``replications``), as CSV-ready rows."""
+        for scenario in self.scenarios:
+            names = scenario.book.severity_order
+            people = _people_names(scenario)
+            for result in self.results[scenario.name]:
+                if result.incidents is None or (
+                    replications is not None and result.replication >= replications
+                ):
+                    continue
+                services = [s.name for s in scenario.study.alerts.services]
+                yield from _rows(
+                    scenario.name, result.replication, result.incidents, names, people, services
+                )
+
+
+def _json_safe(data: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        if isinstance(value, float):
+            out[key] = _clean(value)
+        elif isinstance(value, list):
+            out[key] = [_clean(v) if isinstance(v, float) else v for v in value]
+        else:
+            out[key] = value
+    return out
+
+
+def _people_names(scenario: Scenario) -> list[str]:
+    from simulator.compiled import compile_scenario  # noqa: PLC0415 - avoids an import cycle
+
+    return compile_scenario(scenario).names
+
+
+INCIDENT_CSV_COLUMNS = (
+    "variant", "replication", "incident", "severity", "kind", "status", "service",
+    "detect_minute", "open_minute", "ack_minute", "start_minute", "mitigated_minute",
+    "resolved_minute", "time_to_acknowledge", "wait_minutes", "resolve_minutes", "acked_by",
+    "worked_by", "incident_commander", "comms_lead", "scribe", "escalation_rule",
+    "escalation_loop", "pages", "alerts", "status_updates",
+)  # fmt: skip
+
+_KINDS = ("actionable", "noise", "duplicate")
+_STATUS = ("worked", "ticket", "unrouted")
+
+
+def _rows(
+    variant: str,
+    replication: int,
+    inc: dict[str, npt.NDArray[Any]],
+    severities: tuple[str, ...],
+    people: list[str],
+    services: list[str],
+) -> Iterator[dict[str, Any]]:
+    def name(i: int) -> str:
+        return people[i] if i >= 0 else ""
+
+    def minutes(x: float) -> float | str:
+        return "" if math.isnan(x) else round(x, 3)
+
+    cols = {k: v.tolist() for k, v in inc.items()}
+    tta = (inc["ack"] - inc["detect"]).tolist()
+    wait = (inc["start"] - inc["open"]).tolist()
+    res = (inc["resolved"] - inc["open"]).tolist()
+    for i in range(len(cols["open"])):
+        yield {
+            "variant": variant,
+            "replication": replication,
+            "incident": i,
+            "severity": severities[cols["severity"][i]],
+            "kind": _KINDS[cols["kind"][i]],
+            "status": _STATUS[cols["status"][i]],
+            "service": services[cols["service"][i]],
+            "detect_minute": minutes(cols["detect"][i]),
+            "open_minute": minutes(cols["open"][i]),
+            "ack_minute": minutes(cols["ack"][i]),
+            "start_minute": minutes(cols["start"][i]),
+            "mitigated_minute": minutes(cols["mitigated"][i]),
+            "resolved_minute": minutes(cols["resolved"][i]),
+            "time_to_acknowledge": minutes(tta[i]),
+            "wait_minutes": minutes(wait[i]),
+            "resolve_minutes": minutes(res[i]),
+            "acked_by": name(cols["acker"][i]),
+            "worked_by": name(cols["worker"][i]),
+            "incident_commander": name(cols["ic"][i]),
+            "comms_lead": name(cols["comms"][i]),
+            "scribe": name(cols["scribe"][i]),
+            "escalation_rule": cols["rule"][i],
+            "escalation_loop": cols["loop"][i],
+            "pages": cols["pages"][i],
+            "alerts": cols["alerts"][i],
+            "status_updates": cols["updates"][i],
+        }

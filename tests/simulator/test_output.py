@@ -1,0 +1,80 @@
+"""The three outputs: results.json, incidents.csv and a self-contained report.html."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from simulator.output import write_outputs
+from simulator.results import INCIDENT_CSV_COLUMNS, StudyResult
+from simulator.runner import run_study
+from simulator.study import load_study
+
+REFERENCE = Path(__file__).parents[2] / "simulator" / "studies" / "reference.yaml"
+
+
+@pytest.fixture(scope="module")
+def result() -> StudyResult:
+    study = load_study(REFERENCE).with_overrides(
+        {"horizon_days": 21, "warmup_days": 1, "replications": 3}
+    )
+    return run_study(study, workers=1)
+
+
+def test_results_json_echoes_the_study_and_summarises_every_variant(
+    result: StudyResult, tmp_path: Path
+) -> None:
+    paths = write_outputs(result, tmp_path)
+    data = json.loads(paths["results"].read_text())
+    assert data["study"]["name"] == "reference" and data["seed"] == 20250106
+    assert list(data["summaries"]) == [
+        "baseline",
+        "secondary_after_5",
+        "half_noise",
+        "follow_the_sun",
+        "sev3_secondary",
+    ]
+    mtta = data["summaries"]["baseline"]["mtta"]
+    assert set(mtta) == {"mean", "ci95", "n"} and mtta["n"] == 3
+    for metric in ("mttr.SEV1", "wait_minutes", "resolve_minutes", "breach_response", "pages_per_on_call_week",
+                   "off_hours_interruptions_per_week", "sleep_interruptions_per_week", "hours_on_incidents_per_week",
+                   "reached_rule_2", "noise_ratio", "max_consecutive_interrupted_nights", "shifts_over_limit",
+                   "burnout_index"):  # fmt: skip
+        assert metric in data["summaries"]["half_noise"], metric
+    assert data["comparisons"]["half_noise"]["noise_ratio"]["difference"] < 0
+    assert data["verdict"] and "alice" in data["people"]["baseline"]
+
+
+def test_incidents_csv_has_a_row_per_incident(result: StudyResult, tmp_path: Path) -> None:
+    paths = write_outputs(result, tmp_path, incident_replications=1)
+    with paths["incidents"].open() as handle:
+        rows = list(csv.DictReader(handle))
+    assert list(rows[0]) == list(INCIDENT_CSV_COLUMNS)
+    expected = sum(
+        len(r[0].incidents["open"]) for r in result.results.values() if r[0].incidents is not None
+    )
+    assert len(rows) == expected
+    assert {row["replication"] for row in rows} == {"0"}
+
+
+def test_the_report_is_self_contained_with_its_plots(result: StudyResult, tmp_path: Path) -> None:
+    html = write_outputs(result, tmp_path)["report"].read_text()
+    assert "<script" not in html
+    assert re.findall(r"(?:src|href)=", html) == []
+    svgs = re.findall(r"<svg.*?</svg>", html, re.S)
+    assert len(svgs) >= 15
+    for svg in svgs:
+        ET.fromstring(svg)
+    for heading in (
+        "Verdict",
+        "Distributions",
+        "Escalation funnel",
+        "Burnout index per person",
+        "An example incident",
+    ):
+        assert heading in html
