@@ -1,10 +1,14 @@
 # drillbit: thin targets over the venv. `make test` and `make run` set themselves up.
-PY ?= python3
+
+# Python 3.12+ when the machine has it (Chaos Toolkit >= 1.21 needs it), else python3.
+PY ?= $(or $(firstword $(wildcard $(shell pyenv root 2>/dev/null)/versions/3.1[2-9]*/bin/python3.1[2-9])),$(shell command -v python3.12 2>/dev/null),python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Debian packages the tests drive for real: the monitoring stack and a headless browser.
+SYSTEM_BINARIES := prometheus prometheus-alertmanager chromium
 
-.PHONY: install run test lint pytest bench clean
+.PHONY: install system-deps run test lint pytest bench loadtest staging staging-stop clean
 
 install: $(STAMP)
 
@@ -14,20 +18,38 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $(STAMP)
 
+# Installs only what is missing; --no-install-recommends keeps node-exporter out.
+system-deps:
+	@missing=""; for b in $(SYSTEM_BINARIES); do command -v $$b >/dev/null 2>&1 || missing="$$missing $$b"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing Debian packages:$$missing"; \
+		sudo=""; [ "$$(id -u)" -eq 0 ] || sudo=sudo; \
+		$$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
 run: install
-	$(BIN)/drillbit playbook check --default
+	$(BIN)/drillbit serve
 
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-pytest: install
-	$(BIN)/pytest -q
+pytest: install system-deps
+	$(BIN)/pytest -q -p no:locust
 
 test: lint pytest
 
+loadtest: install
+	$(BIN)/python -m webui.load
+
 bench: install
 	$(BIN)/python bench/bench_simulator.py
+
+staging: install system-deps
+	$(BIN)/python -m scenarios.stack up
+
+staging-stop: install
+	$(BIN)/python -m scenarios.stack down
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis

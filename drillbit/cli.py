@@ -9,6 +9,7 @@ import typer
 
 from drillbit.commands import drill as drill_commands
 from drillbit.commands import playbook as playbook_commands
+from drillbit.commands import serve as serve_commands
 from drillbit.commands import simulate as simulate_commands
 from playbook.errors import DrillbitError
 
@@ -24,6 +25,7 @@ app = typer.Typer(
 playbook_commands.register(app)
 simulate_commands.register(app)
 drill_commands.register(app)
+serve_commands.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,3 +1,54 @@
-"""scenarios: filled by later issues."""
+"""scenarios: chaos game days against a real staging target, with real alerts.
 
-__all__: list[str] = []
+=======================  ==================================================================
+module / package         concept
+=======================  ==================================================================
+``target/``              the staging "checkout" service (FastAPI, SQLite pool, metrics,
+                         fault switches); ``python -m scenarios.target``
+``faultproxy/``          a TCP fault proxy (latency, bandwidth, resets, dead upstream)
+``monitoring/``          Prometheus rules (seeds 002 and 004, time-compressed),
+                         ``prometheus.yml``, ``alertmanager.yml`` (seed 002 routing)
+``load/``                Locust, run headless in its own process
+``stack.py``             start/stop the whole stack on loopback; ``python -m scenarios.stack``
+``chaosdrill/``          the Chaos Toolkit extension (actions, probes, discovery)
+``experiments/``         the game-day experiments (YAML), runnable with ``chaos run``
+``chaosrun.py``          run an experiment from Python (imports Chaos Toolkit)
+``journal.py``           judge a journal: passed, failed or invalid
+``allowlist.py``         which hosts chaos may touch (default: loopback only)
+``procs.py``             processes and ports: spawn, identify, wait, stop
+=======================  ==================================================================
+
+Nothing here imports Locust (it patches networking) or ``webui``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from scenarios.allowlist import AllowList, TargetNotAllowed
+from scenarios.journal import Judgement, Verdict, judge_journal
+
+if TYPE_CHECKING:
+    from scenarios.stack import StackConfig, StackState, start_stack, stop_stack
+
+__all__ = [
+    "AllowList",
+    "Judgement",
+    "StackConfig",
+    "StackState",
+    "TargetNotAllowed",
+    "Verdict",
+    "judge_journal",
+    "start_stack",
+    "stop_stack",
+]
+
+#: Exported lazily, so ``python -m scenarios.stack`` does not find its module already imported.
+_LAZY = {"StackConfig", "StackState", "start_stack", "stop_stack"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module("scenarios.stack"), name)
+    raise AttributeError(f"module 'scenarios' has no attribute {name!r}")

@@ -61,7 +61,7 @@ def group_keys(table: AlertTable, spec: GroupingSpec) -> IntArray:
     if "service" in spec.group_by:
         key = key * (len(table.services) + 1) + table.service
     if "alertname" in spec.group_by:
-        names = int(table.alertname.max()) + 1 if len(table) else 1
+        names = int(np.max(table.alertname)) + 1 if len(table) else 1
         key = key * names + table.alertname
     return key
 

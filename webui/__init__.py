@@ -1,3 +1,18 @@
-"""webui: filled by later issues."""
+"""webui: the drillbit web UI and JSON API (FastAPI, Jinja2, htmx with server-sent events).
 
-__all__: list[str] = []
+::
+
+    from webui import Settings, create_app
+    app = create_app(Settings(data_dir="var"))      # or: python -m webui / drillbit serve
+
+Pages: the drill library (``/``), the facilitator's console (``/rooms/ID/facilitator``,
+reached with the secret facilitator link), the participants' room (``/rooms/ID``, after
+joining with the code), studies (``/studies``). The JSON API and the alert receivers are
+documented at ``/docs``.
+"""
+
+from webui.app import create_app
+from webui.serve import serve
+from webui.settings import Settings
+
+__all__ = ["Settings", "create_app", "serve"]

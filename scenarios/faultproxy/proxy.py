@@ -1,0 +1,246 @@
+"""An asyncio TCP proxy that applies :class:`~scenarios.faultproxy.model.ProxyFaults`.
+
+Place it in front of any TCP service (``client → proxy → upstream``) and switch faults on and
+off while traffic flows. It listens on loopback only; its upstream must be on the allow-list.
+All decisions (how long to hold a chunk, whether to reset) are the pure functions of
+:mod:`scenarios.faultproxy.model`; this module only moves bytes and keeps counters.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+import socket
+import struct
+from dataclasses import dataclass, field
+
+from playbook.errors import InvalidDefinition
+from scenarios.allowlist import AllowList, is_loopback_host
+from scenarios.faultproxy.model import (
+    MAX_CHUNK,
+    ProxyFaults,
+    ProxyStats,
+    chunk_delay,
+    chunk_size,
+    pacing_delay,
+    should_reset,
+)
+
+__all__ = ["FaultProxy"]
+
+
+def _reset(writer: asyncio.StreamWriter) -> None:
+    """Close with a TCP RST (SO_LINGER 0) rather than a polite FIN."""
+    sock = writer.get_extra_info("socket")
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    writer.transport.abort()
+
+
+async def _close(writer: asyncio.StreamWriter) -> None:
+    writer.close()
+    with contextlib.suppress(OSError, asyncio.CancelledError):
+        await writer.wait_closed()
+
+
+@dataclass(eq=False)
+class _Connection:
+    client: asyncio.StreamWriter
+    upstream: asyncio.StreamWriter | None = None
+
+    def reset(self) -> None:
+        for writer in (self.client, self.upstream):
+            if writer is not None and not writer.transport.is_closing():
+                _reset(writer)
+
+
+@dataclass
+class _Counters:
+    connections_total: int = 0
+    resets: int = 0
+    upstream_failures: int = 0
+    bytes_to_upstream: int = 0
+    bytes_to_client: int = 0
+    open: set[_Connection] = field(default_factory=set)
+
+
+class FaultProxy:
+    """One listening port forwarding to one upstream, with switchable faults."""
+
+    def __init__(
+        self,
+        *,
+        upstream_host: str,
+        upstream_port: int,
+        listen_host: str = "127.0.0.1",
+        listen_port: int = 0,
+        allow: AllowList | None = None,
+        rng: random.Random | None = None,
+        connect_timeout: float = 5.0,
+    ) -> None:
+        if not is_loopback_host(listen_host):
+            raise InvalidDefinition(
+                f"the fault proxy listens on loopback only, not {listen_host!r}",
+                field="listen_host",
+            )
+        (allow or AllowList()).check_host(upstream_host)
+        self.upstream_host = upstream_host
+        self.upstream_port = upstream_port
+        self.listen_host = listen_host
+        self._port = listen_port
+        self._rng = rng or random.Random()  # noqa: S311 - fault jitter, not cryptography
+        self._connect_timeout = connect_timeout
+        self._faults = ProxyFaults()
+        self._server: asyncio.Server | None = None
+        self._counters = _Counters()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._lock = asyncio.Lock()
+
+    @property
+    def port(self) -> int:
+        """The listening port (known once started)."""
+        return self._port
+
+    @property
+    def faults(self) -> ProxyFaults:
+        return self._faults
+
+    def stats(self) -> ProxyStats:
+        c = self._counters
+        return ProxyStats(
+            listening=self._server is not None,
+            connections_total=c.connections_total,
+            connections_open=len(c.open),
+            resets=c.resets,
+            upstream_failures=c.upstream_failures,
+            bytes_to_upstream=c.bytes_to_upstream,
+            bytes_to_client=c.bytes_to_client,
+        )
+
+    async def start(self) -> None:
+        """Start listening (unless the faults say the upstream is down)."""
+        async with self._lock:
+            if not self._faults.down:
+                await self._listen()
+
+    async def stop(self) -> None:
+        """Stop listening, reset open connections and wait for their handlers."""
+        async with self._lock:
+            await self._unlisten()
+        await self._drain_tasks()
+
+    async def set_faults(self, faults: ProxyFaults) -> ProxyFaults:
+        """Apply ``faults`` now; going down closes the port, coming back reopens it."""
+        async with self._lock:
+            self._faults = faults
+            if faults.down:
+                await self._unlisten()
+            elif self._server is None:
+                await self._listen()
+        return faults
+
+    async def _listen(self) -> None:
+        self._server = await asyncio.start_server(
+            self._accepted, host=self.listen_host, port=self._port, reuse_address=True
+        )
+        self._port = self._server.sockets[0].getsockname()[1]
+
+    async def _unlisten(self) -> None:
+        server, self._server = self._server, None
+        if server is not None:
+            server.close()
+        # Reset before waiting: since Python 3.12, wait_closed() also waits for every open
+        # connection, so it would never return while clients are still attached.
+        for connection in list(self._counters.open):
+            connection.reset()
+            self._counters.resets += 1
+        if server is not None:
+            await server.wait_closed()
+
+    async def _drain_tasks(self) -> None:
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def _accepted(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        connection = _Connection(client=writer)
+        self._counters.connections_total += 1
+        self._counters.open.add(connection)
+        try:
+            await self._serve(connection, reader)
+        finally:
+            self._counters.open.discard(connection)
+            for end in (connection.client, connection.upstream):
+                if end is not None:
+                    await _close(end)
+
+    async def _serve(self, connection: _Connection, reader: asyncio.StreamReader) -> None:
+        faults = self._faults
+        if should_reset(faults, self._rng.random()):
+            self._counters.resets += 1
+            connection.reset()
+            return
+        if faults.blackhole:
+            await self._swallow(reader)
+            return
+        try:
+            up_reader, up_writer = await asyncio.wait_for(
+                asyncio.open_connection(self.upstream_host, self.upstream_port),
+                timeout=self._connect_timeout,
+            )
+        except (OSError, TimeoutError):
+            self._counters.upstream_failures += 1
+            self._counters.resets += 1
+            connection.reset()
+            return
+        connection.upstream = up_writer
+        await asyncio.gather(
+            self._pump(reader, up_writer, connection, downstream=False),
+            self._pump(up_reader, connection.client, connection, downstream=True),
+        )
+
+    async def _swallow(self, reader: asyncio.StreamReader) -> None:
+        """Blackhole: read and drop everything until the client gives up."""
+        with contextlib.suppress(OSError):
+            while await reader.read(MAX_CHUNK):
+                pass
+
+    async def _pump(
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        connection: _Connection,
+        *,
+        downstream: bool,
+    ) -> None:
+        try:
+            while True:
+                data = await reader.read(chunk_size(self._faults) if downstream else MAX_CHUNK)
+                if not data:
+                    break
+                faults = self._faults
+                if faults.blackhole:
+                    continue
+                if downstream:
+                    # Latency, then the time this chunk takes on a link of the given bandwidth.
+                    delay = chunk_delay(faults, self._rng.random()) + pacing_delay(
+                        faults, len(data)
+                    )
+                    if delay:
+                        await asyncio.sleep(delay)
+                writer.write(data)
+                await writer.drain()
+                if downstream:
+                    self._counters.bytes_to_client += len(data)
+                else:
+                    self._counters.bytes_to_upstream += len(data)
+            if writer.can_write_eof() and not writer.transport.is_closing():
+                writer.write_eof()
+        except OSError:
+            # One side went away (or was reset by a fault): cut the other side too.
+            connection.reset()

@@ -1,0 +1,252 @@
+"""Prometheus alert rules: the seeds' alerts, scaled by the time compression.
+
+Seed 002 (*alert on symptoms*): ``HighErrorRate`` (5xx share > 5 % over [5m] for 2m,
+critical), ``SlowResponseTime`` (p95 > 2 s over [5m] for 5m, warning), ``ServiceDown``
+(``up == 0`` for 1m, critical).
+
+Seed 004 (*multiwindow, multi-burn-rate SLO alerts*, availability SLO 99.95 %):
+``CheckoutHighErrorBudgetBurn`` (14.4x over [1h] and [5m], for 2m, critical) and
+``CheckoutSlowErrorBudgetBurn`` (3x over [3d], for 1h, warning).
+
+Added, each following a seed and marked ``source`` in its labels:
+
+* ``CheckoutHighLatencyBudgetBurn`` / ``CheckoutSlowLatencyBudgetBurn``: the same two burn
+  alerts for seed 004's *latency* SLO (99 % of requests within 0.5 s), which the seed defines
+  but gives no alert for; without them a latency drill would page nobody.
+* ``CheckoutDbPoolExhausted``: seed 002's first postmortem action item ("add connection pool
+  exhaustion alert"): requests timing out waiting for a connection, for 1m, warning.
+
+Deviations from the seed text, on purpose: every expression selects ``service="checkout"`` (the
+seed 002 ones select nothing, which breaks as soon as a second service is scraped);
+``SlowResponseTime`` aggregates ``sum by (le)`` before ``histogram_quantile`` so it fires once,
+not once per handler; ``ServiceDown`` uses the job name of the generated scrape config (the
+seed's ``myapp``). Every rule carries ``service`` so the playbook's classifier can match it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from scenarios.monitoring.compression import TimeCompression
+
+__all__ = ["AlertRule", "RulesConfig", "alert_rules", "rule_file"]
+
+
+class RulesConfig(BaseModel):
+    """What the rules are about and how fast time runs."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    compression: TimeCompression = TimeCompression()
+    scrape_interval_seconds: float = Field(default=1.0, gt=0)
+    service: str = "checkout"
+    job: str = "checkout"
+    availability_target: float = Field(default=0.9995, gt=0, lt=1)
+    latency_target: float = Field(default=0.99, gt=0, lt=1)
+    latency_threshold_seconds: float = 0.5
+    slow_response_seconds: float = 2.0
+    error_rate_threshold: float = 0.05
+
+
+class AlertRule(BaseModel):
+    """One Prometheus alerting rule, as it appears in a rule file."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    alert: str
+    expr: str
+    for_: str = Field(alias="for")
+    labels: dict[str, str]
+    annotations: dict[str, str]
+    group: str
+
+    def as_yaml_dict(self) -> dict[str, Any]:
+        return {
+            "alert": self.alert,
+            "expr": self.expr,
+            "for": self.for_,
+            "labels": dict(self.labels),
+            "annotations": dict(self.annotations),
+        }
+
+
+def _ratio(numerator: str, denominator: str) -> str:
+    return f"(\n  {numerator}\n/\n  {denominator}\n)"
+
+
+def alert_rules(config: RulesConfig) -> list[AlertRule]:
+    """Every alert rule for ``config``, in file order. Pure."""
+    c = config.compression
+    svc = f'service="{config.service}"'
+
+    def w(production: str) -> str:
+        return c.window(production, scrape_interval_seconds=config.scrape_interval_seconds)
+
+    def errors(window: str) -> str:
+        return _ratio(
+            f'sum(rate(http_requests_total{{{svc},status=~"5.."}}[{w(window)}]))',
+            f"sum(rate(http_requests_total{{{svc}}}[{w(window)}]))",
+        )
+
+    def slow(window: str) -> str:
+        le = f'le="{config.latency_threshold_seconds:g}"'
+        good = _ratio(
+            f"sum(rate(http_request_duration_seconds_bucket{{{svc},{le}}}[{w(window)}]))",
+            f"sum(rate(http_request_duration_seconds_count{{{svc}}}[{w(window)}]))",
+        )
+        return f"(1 - {good})"
+
+    def fast_burn(ratio: Callable[[str], str], budget: float) -> str:
+        """Seed 004's two windows: burning 14.4x over [1h] and over [5m]."""
+        threshold = f"(14.4 * {budget:g})"
+        return f"{ratio('1h')} > {threshold}\nand\n{ratio('5m')} > {threshold}"
+
+    def note(**seed: str) -> str:
+        scaled = ", ".join(
+            f"{key} {value} -> {c.duration(value)}" for key, value in seed.items() if value
+        )
+        return f"time compressed {c.factor:g}x: {scaled}"
+
+    error_budget = 1 - config.availability_target
+    latency_budget = 1 - config.latency_target
+
+    def rule(
+        group: str,
+        alert: str,
+        expr: str,
+        for_: str,
+        severity: str,
+        annotations: dict[str, str],
+        source: str,
+        extra: Callable[[], dict[str, str]] = dict,
+        **windows: str,
+    ) -> AlertRule:
+        return AlertRule(
+            group=group,
+            alert=alert,
+            expr=expr,
+            for_=c.duration(for_),
+            labels={"severity": severity, "service": config.service, "source": source, **extra()},
+            annotations={**annotations, "time_compression": note(**windows, **{"for": for_})},
+        )
+
+    team = lambda: {"team": config.service}  # noqa: E731 - seed 004's team label
+
+    return [
+        rule(
+            "user-experience",
+            "HighErrorRate",
+            f"{errors('5m')}\n> {config.error_rate_threshold:g}",
+            "2m",
+            "critical",
+            {
+                "summary": "Error rate {{ $value | humanizePercentage }} exceeds "
+                f"{config.error_rate_threshold:.0%}",
+                "runbook": "https://runbooks.internal/high-error-rate",
+            },
+            "seed 002",
+            window="5m",
+        ),
+        rule(
+            "user-experience",
+            "SlowResponseTime",
+            "histogram_quantile(0.95, sum by (le) ("
+            f"rate(http_request_duration_seconds_bucket{{{svc}}}[{w('5m')}])))"
+            f" > {config.slow_response_seconds:g}",
+            "5m",
+            "warning",
+            {
+                "summary": "P95 latency is {{ $value }}s (threshold: "
+                f"{config.slow_response_seconds:g}s)"
+            },
+            "seed 002",
+            window="5m",
+        ),
+        rule(
+            "user-experience",
+            "ServiceDown",
+            f'up{{job="{config.job}"}} == 0',
+            "1m",
+            "critical",
+            {"summary": "{{ $labels.instance }} is down"},
+            "seed 002",
+        ),
+        rule(
+            "slo-alerts",
+            "CheckoutHighErrorBudgetBurn",
+            fast_burn(errors, error_budget),
+            "2m",
+            "critical",
+            {
+                "summary": "Checkout API burning error budget 14.4x faster than normal",
+                "runbook": "https://wiki.internal/runbooks/checkout-high-error-rate",
+                "dashboard": "https://grafana.internal/d/checkout-slo",
+            },
+            "seed 004",
+            team,
+            long="1h",
+            short="5m",
+        ),
+        rule(
+            "slo-alerts",
+            "CheckoutSlowErrorBudgetBurn",
+            f"{errors('3d')} > (3 * {error_budget:g})",
+            "1h",
+            "warning",
+            {"summary": "Checkout API slowly burning through error budget"},
+            "seed 004",
+            team,
+            window="3d",
+        ),
+        rule(
+            "slo-alerts",
+            "CheckoutHighLatencyBudgetBurn",
+            fast_burn(slow, latency_budget),
+            "2m",
+            "critical",
+            {
+                "summary": "Checkout API burning latency budget 14.4x faster than normal "
+                f"(requests slower than {config.latency_threshold_seconds:g}s)",
+                "dashboard": "https://grafana.internal/d/checkout-slo",
+            },
+            "seed 004 latency SLO",
+            team,
+            long="1h",
+            short="5m",
+        ),
+        rule(
+            "slo-alerts",
+            "CheckoutSlowLatencyBudgetBurn",
+            f"{slow('3d')} > (3 * {latency_budget:g})",
+            "1h",
+            "warning",
+            {"summary": "Checkout API slowly burning through latency budget"},
+            "seed 004 latency SLO",
+            team,
+            window="3d",
+        ),
+        rule(
+            "capacity",
+            "CheckoutDbPoolExhausted",
+            f"sum(rate(db_pool_timeouts_total{{{svc}}}[{w('5m')}])) > 0",
+            "1m",
+            "warning",
+            {
+                "summary": "Requests time out waiting for a database connection "
+                "({{ $value | humanize }}/s)",
+            },
+            "seed 002 action item",
+            window="5m",
+        ),
+    ]
+
+
+def rule_file(rules: list[AlertRule]) -> dict[str, Any]:
+    """The rule file document: rules grouped by ``group``, groups in first-seen order."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for item in rules:
+        groups.setdefault(item.group, []).append(item.as_yaml_dict())
+    return {"groups": [{"name": name, "rules": body} for name, body in groups.items()]}

@@ -1,0 +1,101 @@
+"""The fault switches of the checkout service, behind ``Authorization: Bearer <admin token>``.
+
+==========  ==================  ==========================================================
+``GET``     ``/admin/faults``   the switches, the active ones, and the pool
+``PUT``     ``/admin/faults``   set every switch (a full :class:`Faults` body)
+``PATCH``   ``/admin/faults``   change some switches (:class:`FaultUpdate`)
+``DELETE``  ``/admin/faults``   clear every switch and reclaim leaked connections
+``POST``    ``/admin/crash``    answer 202, then end the process abruptly (exit code 70)
+==========  ==================  ==========================================================
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from fastapi import APIRouter, Depends, status
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, ConfigDict, SecretStr
+
+from scenarios.bearer import bearer_guard
+from scenarios.target.faults import Faults, FaultUpdate
+from scenarios.target.pool import PoolStats
+from scenarios.target.state import StateDep, TargetState
+
+__all__ = ["CRASH_EXIT_CODE", "FaultReport", "admin_router", "apply_faults"]
+
+log = logging.getLogger("drillbit.target")
+
+#: The exit code of an injected crash (EX_SOFTWARE), so logs tell it from a real failure.
+CRASH_EXIT_CODE = 70
+#: Delay between answering the crash request and dying, so the answer gets out.
+CRASH_DELAY_SECONDS = 0.2
+
+
+class FaultReport(BaseModel):
+    """What the admin API answers: the switches, which are on, and the pool."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    faults: Faults
+    active: list[str]
+    pool: PoolStats
+    reclaimed_connections: int = 0
+
+
+class CrashReport(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    exit_code: int
+    exiting_in_seconds: float
+
+
+def _report(state: TargetState, reclaimed: int = 0) -> FaultReport:
+    return FaultReport(
+        faults=state.faults,
+        active=state.faults.active(),
+        pool=state.pool.stats(),
+        reclaimed_connections=reclaimed,
+    )
+
+
+def apply_faults(state: TargetState, faults: Faults) -> int:
+    """Switch to ``faults`` (blocking: joins burn threads). Returns reclaimed connections."""
+    state.faults = faults
+    state.pool.leak = faults.pool_leak
+    state.burner.set_threads(faults.cpu_burn_threads)
+    reclaimed = 0 if faults.pool_leak else state.pool.reclaim_leaked()
+    log.warning("faults now %s (reclaimed %d connections)", faults.active() or "none", reclaimed)
+    return reclaimed
+
+
+def admin_router(admin_token: SecretStr) -> APIRouter:
+    router = APIRouter(prefix="/admin", dependencies=[Depends(bearer_guard(admin_token))])
+
+    @router.get("/faults")
+    async def get_faults(state: StateDep) -> FaultReport:
+        return _report(state)
+
+    @router.put("/faults")
+    async def put_faults(faults: Faults, state: StateDep) -> FaultReport:
+        return _report(state, await run_in_threadpool(apply_faults, state, faults))
+
+    @router.patch("/faults")
+    async def patch_faults(update: FaultUpdate, state: StateDep) -> FaultReport:
+        faults = state.faults.updated(update)
+        return _report(state, await run_in_threadpool(apply_faults, state, faults))
+
+    @router.delete("/faults")
+    async def clear_faults(state: StateDep) -> FaultReport:
+        return _report(state, await run_in_threadpool(apply_faults, state, Faults()))
+
+    @router.post("/crash", status_code=status.HTTP_202_ACCEPTED)
+    async def crash(state: StateDep) -> CrashReport:
+        log.warning("crash requested: exiting with code %d", CRASH_EXIT_CODE)
+        asyncio.get_running_loop().call_later(
+            CRASH_DELAY_SECONDS, state.exit_process, CRASH_EXIT_CODE
+        )
+        return CrashReport(exit_code=CRASH_EXIT_CODE, exiting_in_seconds=CRASH_DELAY_SECONDS)
+
+    return router

@@ -1,0 +1,202 @@
+"""The Chaos Toolkit extension: discovery, the shipped experiments, and refusing targets first."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from playbook.errors import InvalidDefinition
+from scenarios.allowlist import TargetNotAllowed
+from scenarios.chaosdrill import actions, discover, drillapi, load_exported_activities, probes
+from scenarios.chaosrun import experiment_paths, load_checked_experiment
+from tests.scenarios.conftest import ConnectionRecorder, http_recorder
+
+REFUSED = "http://staging.example.invalid"
+SECRETS = {
+    "target_admin_token": "t" * 24,
+    "proxy_admin_token": "p" * 24,
+    "drill_api_token": "d" * 24,
+}
+EXPERIMENT_ENV = {
+    "DRILLBIT_TARGET_ADMIN_TOKEN": "t" * 24,
+    "DRILLBIT_PROXY_ADMIN_TOKEN": "p" * 24,
+}
+
+
+def test_discovery_lists_exactly_the_exported_actions_and_probes() -> None:
+    found = {(a["type"], a["name"]) for a in load_exported_activities()}
+    assert found == {("action", name) for name in actions.__all__} | {
+        ("probe", name) for name in probes.__all__
+    }
+
+
+def test_discover_reports_activities_and_this_machine_without_sending_traffic() -> None:
+    discovery = discover(discover_system=True)
+    assert discovery["extension"]["name"] == "drillbit-scenarios"
+    assert len(discovery["activities"]) == len(actions.__all__) + len(probes.__all__)
+    assert discovery["system"]["allow_list_default"] == ["localhost", "127.0.0.0/8", "::1"]
+    assert discover(discover_system=False)["system"] is None
+
+
+def test_the_five_game_day_experiments_ship() -> None:
+    assert [path.stem for path in experiment_paths()] == [
+        "connection-pool-leak",
+        "dependency-outage",
+        "error-spike",
+        "latency-injection",
+        "process-crash",
+    ]
+
+
+@pytest.mark.parametrize("path", experiment_paths(), ids=lambda p: p.stem)
+def test_every_experiment_passes_chaos_toolkit_validation(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for key, value in EXPERIMENT_ENV.items():
+        monkeypatch.setenv(key, value)
+    experiment = load_checked_experiment(path)
+    assert experiment["runtime"] == {"rollbacks": {"strategy": "always"}}
+
+
+def funcs(activities: list[dict[str, Any]]) -> list[str]:
+    return [activity["provider"]["func"] for activity in activities]
+
+
+FAULTS = {"inject_fault", "set_proxy_faults", "crash_target"}
+CLEARS = {
+    "inject_fault": "clear_faults",
+    "set_proxy_faults": "clear_proxy_faults",
+    "crash_target": "restart_target",
+}
+
+
+@pytest.mark.parametrize("path", experiment_paths(), ids=lambda p: p.stem)
+def test_every_experiment_measures_users_starts_load_injects_one_fault_and_rolls_it_back(
+    path: Path,
+) -> None:
+    experiment = yaml.safe_load(path.read_text())
+    assert funcs(experiment["steady-state-hypothesis"]["probes"]) == [
+        "checkout_error_rate",
+        "checkout_p95_seconds",
+        "critical_alerts_firing",
+    ]
+    method = funcs(experiment["method"])
+    assert method[0] == "start_load"
+    injected = [func for func in method if func in FAULTS]
+    assert len(injected) == 1
+    assert method[-2:] == ["wait_for_alert", "wait_for_routed_alert"]
+    assert funcs(experiment["rollbacks"]) == [CLEARS[injected[0]], "stop_load"]
+
+
+def test_an_experiment_with_a_missing_secret_is_invalid_before_anything_runs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("DRILLBIT_TARGET_ADMIN_TOKEN", raising=False)
+    with pytest.raises(InvalidDefinition, match="DRILLBIT_TARGET_ADMIN_TOKEN"):
+        load_checked_experiment(experiment_paths()[0])
+
+
+#: Every activity that sends something, called at the refused host.
+CALLS: dict[str, Callable[[], object]] = {
+    "inject_fault": lambda: actions.inject_fault(REFUSED, error_rate=0.5, secrets=SECRETS),
+    "clear_faults": lambda: actions.clear_faults(REFUSED, secrets=SECRETS),
+    "crash_target": lambda: actions.crash_target(REFUSED, secrets=SECRETS),
+    "set_proxy_faults": lambda: actions.set_proxy_faults(REFUSED, down=True, secrets=SECRETS),
+    "clear_proxy_faults": lambda: actions.clear_proxy_faults(REFUSED, secrets=SECRETS),
+    "start_load": lambda: actions.start_load(REFUSED, "never-created"),
+    "start_drill_session": lambda: actions.start_drill_session(REFUSED, "s", secrets=SECRETS),
+    "fire_drill_inject": lambda: actions.fire_drill_inject(REFUSED, "1", "x", secrets=SECRETS),
+    "checkout_error_rate": lambda: probes.checkout_error_rate(REFUSED),
+    "checkout_p95_seconds": lambda: probes.checkout_p95_seconds(REFUSED),
+    "target_faults": lambda: probes.target_faults(REFUSED, secrets=SECRETS),
+    "prometheus_query": lambda: probes.prometheus_query(REFUSED, "up"),
+    "prometheus_error_rate": lambda: probes.prometheus_error_rate(REFUSED),
+    "prometheus_p95_seconds": lambda: probes.prometheus_p95_seconds(REFUSED),
+    "alerts_firing": lambda: probes.alerts_firing(REFUSED),
+    "critical_alerts_firing": lambda: probes.critical_alerts_firing(REFUSED),
+    "wait_for_alert": lambda: probes.wait_for_alert(REFUSED, "HighErrorRate", 0.1),
+    "alert_routed": lambda: probes.alert_routed(REFUSED, "HighErrorRate"),
+    "wait_for_routed_alert": lambda: probes.wait_for_routed_alert(REFUSED, "HighErrorRate"),
+}
+LOCAL_ONLY = {"restart_target", "stop_load", "load_statistics"}  # files on this machine, no URL
+
+
+def test_every_activity_with_a_url_is_covered_by_the_refusal_test() -> None:
+    assert set(CALLS) | LOCAL_ONLY == set(actions.__all__) | set(probes.__all__)
+
+
+@pytest.mark.parametrize("name", sorted(CALLS))
+def test_a_non_allow_listed_target_is_refused_by_name_before_any_request(
+    name: str,
+    recorder: ConnectionRecorder,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    # Were anything sent anyway, through an environment proxy, it would reach the recorder.
+    for variable in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy"):
+        monkeypatch.setenv(variable, recorder.url)
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(TargetNotAllowed) as caught:
+        CALLS[name]()
+    assert caught.value.host == "staging.example.invalid"
+    assert "'staging.example.invalid' is not on the allow-list" in str(caught.value)
+    assert recorder.accepted == []
+    assert list(tmp_path.iterdir()) == []  # start_load spawned nothing, wrote nothing
+
+
+def test_the_configuration_can_allow_a_named_staging() -> None:
+    with pytest.raises(InvalidDefinition, match="target_admin_token"):
+        # Allowed now, so it gets as far as needing its secret (and still sends nothing).
+        actions.inject_fault(
+            REFUSED, configuration={"drillbit_allowed_targets": "staging.example.invalid"}
+        )
+
+
+def test_activities_take_configuration_and_secrets_as_chaos_toolkit_injects_them() -> None:
+    for module in (actions, probes):
+        for name in module.__all__:
+            parameters = inspect.signature(getattr(module, name)).parameters
+            if "secrets" in parameters:
+                assert "configuration" in parameters, name
+
+
+def test_the_drill_api_client_sends_the_contract_with_the_room_token() -> None:
+    routes = {
+        ("POST", "/api/drills"): (
+            201,
+            {"session_id": "r1", "facilitator_url": "http://x/f", "extra": 1},
+        ),
+        ("POST", "/api/drills/r1/injects"): (202, {"accepted": True, "at": 3.5}),
+    }
+    with http_recorder(routes, token=SECRETS["drill_api_token"]) as api:
+        session = actions.start_drill_session(api.url, "checkout-latency", speed=4, secrets=SECRETS)
+        accepted = actions.fire_drill_inject(
+            api.url, "r1", "latency-injected", {"ms": 2500}, secrets=SECRETS
+        )
+    assert session == {
+        "session_id": "r1",
+        "facilitator_url": "http://x/f",
+        "alert_webhook_url": None,
+    }
+    assert accepted == {"accepted": True, "at": 3.5}
+    assert [(r.method, r.path, r.body) for r in api.requests] == [
+        (
+            "POST",
+            "/api/drills",
+            {"script": "checkout-latency", "speed": 4.0, "source": "chaos-experiment"},
+        ),
+        ("POST", "/api/drills/r1/injects", {"inject": "latency-injected", "detail": {"ms": 2500}}),
+    ]
+
+
+def test_until_the_web_ui_serves_the_drill_api_a_game_day_says_so() -> None:
+    with (
+        http_recorder() as api,
+        pytest.raises(drillapi.DrillApiMissing, match="POST /api/drills yet"),
+    ):
+        actions.start_drill_session(api.url, "checkout-latency", secrets=SECRETS)

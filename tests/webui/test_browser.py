@@ -1,0 +1,127 @@
+"""Real browsers: Playwright for Python driving Debian's chromium (never a downloaded one).
+
+A facilitator opens a drill, two participants join in separate browser contexts, they play it
+to resolution, and the facilitator sees the score. The server is a real ``python -m webui``
+process on a free loopback port. Waiting is Playwright's auto-waiting ``expect`` only.
+
+``DRILLBIT_SCREENSHOTS=1`` saves the main pages under ``docs/screenshots/``. Skipped only when
+``/usr/bin/chromium`` is missing (``apt-get install chromium``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (apt-get install chromium)")
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[str]:
+    env = {
+        **os.environ,
+        "DRILLBIT_DATA_DIR": str(tmp_path),
+        "DRILLBIT_SSE_MAX_SECONDS": "60",
+        "DRILLBIT_TICK_SECONDS": "0.25",
+        "DRILLBIT_ALLOW_PUBLIC": "0",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "webui", "--port", "0", "--host", "127.0.0.1"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert proc.stdout is not None
+    first = proc.stdout.readline()
+    match = re.search(r"(http://127\.0\.0\.1:\d+)/", first)
+    try:
+        assert match, first
+        yield match.group(1)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
+        proc.stdout.close()
+
+
+def shoot(page: object, name: str) -> None:
+    if os.environ.get("DRILLBIT_SCREENSHOTS") == "1":
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
+
+
+def test_a_facilitator_and_two_participants_play_a_drill_to_its_score(server: str) -> None:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    expect = sync_api.expect
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        try:
+            size = {"width": 1500, "height": 1000}
+            fac = browser.new_context(viewport=size).new_page()
+            fac.goto(server + "/")
+            expect(fac.locator("[data-drill]")).to_have_count(7)
+            shoot(fac, "home")
+            fac.locator('[data-drill="payment-provider-outage"] button').click()
+            expect(fac.get_by_text("Root cause:")).to_be_visible()
+            code = fac.get_by_test_id("join-code").inner_text()
+            fac.locator("#controls select[name=speed]").select_option("60")
+            fac.get_by_role("button", name="Start the drill").click()
+            expect(fac.get_by_test_id("status")).to_have_text("running")
+
+            people = {}
+            for name, role in (("alice", "Incident Commander"), ("bob", "Technical Lead")):
+                page = browser.new_context(viewport=size).new_page()
+                page.goto(f"{server}/join/{code}")
+                page.get_by_label("Your name").fill(name)
+                page.get_by_role("button", name="Join the drill").click()
+                expect(page.get_by_test_id("you")).to_have_text(name)
+                expect(page.get_by_test_id("status")).to_have_text("running")
+                page.locator("#panel-roles select").select_option(role)
+                page.get_by_role("button", name="Claim role").click()
+                expect(page.locator("#roster")).to_contain_text(f"{name} (you): {role}")
+                people[name] = page
+            alice, bob = people["alice"], people["bob"]
+            expect(fac.get_by_test_id("roster")).to_contain_text("alice: Incident Commander")
+            expect(alice.locator("#roster")).to_contain_text("bob: Technical Lead")
+
+
+            bob.get_by_role("button", name="Acknowledge").first.click()
+            expect(alice.locator("#alerts")).to_contain_text("acknowledged by bob")
+            alice.locator("#declare-severity").select_option("SEV1")
+            alice.locator("#declare-title").fill("Card payments failing <script>x</script>")
+            alice.get_by_role("button", name="Declare").click()
+            for page in (alice, bob, fac):
+                expect(page.locator("#timeline")).to_contain_text("declared SEV1: Card payments failing <script>x</script>")
+            bob.get_by_role("button", name=re.compile("Route authorisations to the secondary processor")).click()
+            expect(alice.locator("#timeline")).to_contain_text("applied mitigation switch-processor")
+            shoot(bob, "participant-technical-lead")
+            alice.get_by_label("Resolution summary").fill("Switched to the secondary processor")
+            alice.get_by_role("button", name="Resolve the incident").click()
+            for page in (alice, bob):
+                expect(page.get_by_test_id("resolved")).to_be_visible()
+            expect(alice.locator("#panel-postmortem textarea")).to_contain_text("# Postmortem: Card payments failing")
+            shoot(alice, "participant-incident-commander")
+
+            fac.get_by_role("button", name="End the drill").click()
+            expect(fac.get_by_test_id("status")).to_have_text("ended")
+            expect(fac.locator("#score table")).to_contain_text("acknowledge")
+            total = float(fac.get_by_test_id("score-total").inner_text())
+            assert total > 0
+            shoot(fac, "facilitator")
+            for page in (alice, bob):
+                expect(page.get_by_test_id("status")).to_have_text("ended")
+        finally:
+            browser.close()

@@ -1,0 +1,144 @@
+"""Outside alerts as drill injects: pure functions from a receiver payload to inject specs.
+
+An Alertmanager alert or a PagerDuty trigger becomes an ``alert`` inject whose
+:class:`~playbook.context.AlertContext` is read from its labels and annotations (or custom
+details), so the playbook classifies it and the drill pages it like a scripted alert.
+
+Senders repeat themselves (Alertmanager re-sends every firing alert of a group at each
+``group_interval``; PagerDuty dedups triggers by ``dedup_key``), so each alert gets a stable
+inject id and one already delivered is reported as a duplicate instead of firing twice:
+
+- Alertmanager: ``am-<fingerprint>-<startsAt>``; an alert that fires again after resolving
+  has a new ``startsAt`` and so is a new alert, as in Alertmanager.
+- PagerDuty: ``pd-<hash of dedup_key>``.
+
+The drill engine has no way for an outside sender to clear an alert or acknowledge a page
+for the team, so "resolved", "acknowledge" and "resolve" notifications become ``log``
+injects the team sees in its timeline.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from playbook.errors import InvalidDefinition
+from webui.payloads import AlertmanagerAlert, AlertmanagerWebhook, PagerDutyEvent, alert_context
+
+__all__ = ["Planned", "alertmanager_plan", "pagerduty_id", "pagerduty_plan"]
+
+Outcome = Literal["fire", "log", "duplicate", "ignored"]
+_SERVICE_LABELS = ("service", "job", "app")
+
+
+@dataclass(frozen=True)
+class Planned:
+    """What one alert of a payload becomes: an inject to deliver, or why nothing."""
+
+    alert_id: str
+    outcome: Outcome
+    inject: dict[str, Any] | None = None
+    reason: str = ""
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def _digest(text: str, size: int = 16) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:size]
+
+
+def _am_id(alert: AlertmanagerAlert) -> str:
+    fingerprint = alert.fingerprint.lower()
+    if not fingerprint or not fingerprint.isalnum():
+        fingerprint = _digest(repr(sorted(alert.labels.items())))
+    started = int(alert.startsAt.timestamp()) if alert.startsAt is not None else 0
+    return f"am-{fingerprint}-{max(0, started)}"
+
+
+def _service(labels: Mapping[str, str], name: str) -> str:
+    for key in _SERVICE_LABELS:
+        value = labels.get(key, "").strip()
+        if value:
+            return value
+    raise InvalidDefinition(
+        f"alert {name!r} has no service label (one of {', '.join(_SERVICE_LABELS)}): "
+        "the playbook classifies alerts by service"
+    )
+
+
+def alertmanager_plan(hook: AlertmanagerWebhook, *, seen: Collection[str]) -> list[Planned]:
+    """What each alert of a notification becomes; ``seen``: alert and inject ids delivered.
+
+    Raises InvalidDefinition (a 422) for an alert the playbook cannot read, before anything
+    is delivered.
+    """
+    plan: list[Planned] = []
+    for alert in hook.alerts:
+        labels = {**hook.commonLabels, **alert.labels}
+        annotations = {**hook.commonAnnotations, **alert.annotations}
+        name = labels.get("alertname", "alert")
+        alert_id = _am_id(alert)
+        service = _service(labels, name)
+        context = alert_context(service, {**labels, **annotations})
+        summary = annotations.get("summary") or annotations.get("description") or name
+        if alert.status == "firing":
+            if alert_id in seen:
+                plan.append(Planned(alert_id, "duplicate", reason="already fired in this room"))
+                continue
+            inject = {
+                "type": "alert",
+                "id": alert_id,
+                "at": 0,
+                "summary": f"{name}: {summary}"[:1000] if summary != name else name,
+                "context": context.model_dump(mode="json"),
+                "runbook": annotations.get("runbook_url", "")[:1000],
+                "facilitator_note": f"Alertmanager {hook.receiver or 'webhook'} {alert.generatorURL}"[:1000],
+            }
+            plan.append(Planned(alert_id, "fire", inject, details={"service": service}))
+            continue
+        log_id = f"{alert_id}-resolved"
+        if alert_id not in seen:
+            plan.append(Planned(alert_id, "ignored", reason="resolved before it fired in this room"))
+        elif log_id in seen:
+            plan.append(Planned(alert_id, "duplicate", reason="resolution already reported"))
+        else:
+            line = f"Alertmanager: {name} resolved ({summary})"[:1000]
+            inject = {"type": "log", "id": log_id, "at": 0, "service": service, "level": "info", "line": line}
+            plan.append(Planned(alert_id, "log", inject))
+    return plan
+
+
+def pagerduty_id(dedup_key: str) -> str:
+    """The drill alert id of a PagerDuty dedup key (any text up to 255 characters)."""
+    return f"pd-{_digest(dedup_key)}"
+
+
+def pagerduty_plan(event: PagerDutyEvent, *, dedup_key: str, seen: Collection[str]) -> Planned:
+    """What a PagerDuty event becomes; ``dedup_key`` is the event's or a generated one."""
+    alert_id = pagerduty_id(dedup_key)
+    if event.event_action == "trigger":
+        payload = event.payload
+        assert payload is not None  # the model refuses a trigger without one
+        if alert_id in seen:
+            return Planned(alert_id, "duplicate", reason="an alert with this dedup_key is open")
+        service = (payload.component or payload.source).strip()
+        context = alert_context(service, payload.custom_details)
+        inject = {
+            "type": "alert",
+            "id": alert_id,
+            "at": 0,
+            "summary": payload.summary,
+            "context": context.model_dump(mode="json"),
+            "facilitator_note": f"PagerDuty event from {event.client or payload.source}"[:1000],
+        }
+        return Planned(alert_id, "fire", inject, details={"service": service})
+    if alert_id not in seen:
+        return Planned(alert_id, "ignored", reason=f"no alert with dedup_key {dedup_key[:80]!r} fired here")
+    verb = "acknowledged" if event.event_action == "acknowledge" else "resolved"
+    log_id = f"{alert_id}-{event.event_action}"
+    if log_id in seen:
+        return Planned(alert_id, "duplicate", reason=f"already {verb}")
+    line = f"PagerDuty: alert {dedup_key[:80]} {verb} by {event.client or 'the integration'}"[:1000]
+    inject = {"type": "log", "id": log_id, "at": 0, "service": "pagerduty", "level": "info", "line": line}
+    return Planned(alert_id, "log", inject)

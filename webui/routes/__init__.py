@@ -1,0 +1,16 @@
+"""The web UI's routes, one small module per audience; :data:`ROUTERS` in mounting order."""
+
+from fastapi import APIRouter
+
+from webui.routes import api, facilitator, home, participant, receivers, studies
+
+__all__ = ["ROUTERS"]
+
+ROUTERS: tuple[APIRouter, ...] = (
+    home.router,
+    facilitator.router,
+    participant.router,
+    api.router,
+    receivers.router,
+    studies.router,
+)

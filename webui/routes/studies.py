@@ -1,0 +1,120 @@
+"""Simulation studies: pick or upload one, adjust its variants, run it, read the results.
+
+Runs are child processes (:mod:`webui.studies`); the run page polls a progress fragment
+once a second until the run ends, then shows the verdict, the headline figures per variant
+and the simulator's own report (with its plots) and downloads.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile, status
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from playbook.errors import InvalidDefinition
+from simulator.results import HEADLINE, METRIC_INFO
+from webui.deps import CsrfDep, ServicesDep
+from webui.rendering import templates
+from webui.studies import OUTPUTS, StudyEntry, parse_variants
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/studies", include_in_schema=False)
+
+# The simulator's report is self-contained (inline CSS and SVG, no scripts): shown in a frame.
+_REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'"
+
+
+def _entry(services: ServicesDep, study_id: str) -> StudyEntry:
+    try:
+        return services.studies.entry(study_id)
+    except KeyError:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no study {study_id!r}") from None
+
+
+@router.get("", response_class=HTMLResponse)
+def index(request: Request, services: ServicesDep, csrf: CsrfDep) -> Response:
+    context = {"entries": services.studies.entries(), "runs": services.studies.recent(), "csrf": csrf}
+    return templates().TemplateResponse(request, "studies/index.html", context)
+
+
+@router.post("/upload")
+async def upload(request: Request, services: ServicesDep, file: Annotated[UploadFile, File()]) -> Response:
+    """Keep an uploaded study file (validated first) and open its form."""
+    raw = await file.read()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidDefinition("a study file is UTF-8 YAML", field="file") from None
+    entry = await run_in_threadpool(services.studies.upload, file.filename or "study.yaml", text)
+    location = f"/studies/{entry.id}"
+    if request.headers.get("hx-request"):
+        return Response(status_code=200, headers={"HX-Redirect": location})
+    return RedirectResponse(location, status_code=303)
+
+
+@router.get("/runs/{run_id}", response_class=HTMLResponse)
+def run_page(request: Request, run_id: str, services: ServicesDep) -> Response:
+    return templates().TemplateResponse(request, "studies/run.html", _run_context(services, run_id))
+
+
+@router.get("/runs/{run_id}/progress", response_class=HTMLResponse)
+def progress(request: Request, run_id: str, services: ServicesDep) -> Response:
+    """The progress fragment the run page polls (it stops polling once the run ended)."""
+    return templates().TemplateResponse(request, "studies/_progress.html", _run_context(services, run_id))
+
+
+@router.get("/runs/{run_id}/{name}")
+def output(run_id: str, name: str, services: ServicesDep) -> Response:
+    """One of a finished run's outputs: report.html, results.json or incidents.csv."""
+    try:
+        path = services.studies.output(run_id, name)
+    except KeyError:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no output {name!r} for run {run_id!r}") from None
+    if name == "report.html":
+        return FileResponse(path, media_type=OUTPUTS[name], headers={"Content-Security-Policy": _REPORT_CSP})
+    return FileResponse(path, media_type=OUTPUTS[name], filename=f"{run_id}-{name}")
+
+
+@router.get("/{study_id}", response_class=HTMLResponse)
+def study_form(request: Request, study_id: str, services: ServicesDep, csrf: CsrfDep) -> Response:
+    entry = _entry(services, study_id)
+    return templates().TemplateResponse(request, "studies/form.html", {"entry": entry, "csrf": csrf})
+
+
+@router.post("/{study_id}/runs")
+def start_run(
+    study_id: str,
+    services: ServicesDep,
+    replications: Annotated[int, Form(ge=1, le=1000)],
+    seed: Annotated[int, Form(ge=0)],
+    variants: Annotated[str, Form(max_length=100_000)] = "",
+    horizon_days: Annotated[float | None, Form(gt=0, le=3650)] = None,
+) -> Response:
+    """Start a run with the form's replications, seed, horizon and variants."""
+    entry = _entry(services, study_id)
+    overrides: dict[str, Any] = {"replications": replications, "seed": seed, "variants": parse_variants(variants)}
+    if horizon_days is not None:
+        overrides["horizon_days"] = horizon_days
+    run_id = services.studies.start(entry, overrides)
+    return RedirectResponse(f"/studies/runs/{run_id}", status_code=303)
+
+
+def _run_context(services: ServicesDep, run_id: str) -> dict[str, Any]:
+    try:
+        status_ = services.studies.status(run_id)
+    except KeyError:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no study run {run_id!r}") from None
+    context: dict[str, Any] = {"run": status_, "outputs": list(OUTPUTS), "results": None}
+    if status_.state == "done":
+        results = services.studies.results(run_id)
+        summaries = results.get("summaries", {})
+        rows = []
+        for metric in HEADLINE:
+            label, unit = METRIC_INFO[metric]
+            cells = [summaries.get(variant, {}).get(metric) for variant in summaries]
+            rows.append({"label": label, "unit": unit, "cells": cells})
+        context["results"] = {"verdict": results.get("verdict", []), "variants": list(summaries), "rows": rows}
+    return context

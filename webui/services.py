@@ -1,0 +1,107 @@
+"""What the web app holds while it runs: one object, opened at startup and closed at shutdown.
+
+Routes reach it through :data:`webui.deps.ServicesDep`; nothing else is global.
+"""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass, field
+
+from drills.clock import WallClock
+from drills.errors import SessionNotFound
+from drills.library import load_library
+from drills.manager import SessionManager, hash_key
+from drills.script import DrillScript
+from drills.session import DrillSession
+from drills.store import Store
+from playbook.model import Playbook, default_playbook, load_playbook
+from webui.hub import Hub
+from webui.receivers import ReceiverTokens
+from webui.settings import Settings, load_admin_token, load_secret
+from webui.studies import StudyRunner
+
+__all__ = ["Services", "open_services"]
+
+
+@dataclass
+class Services:
+    """The session manager, receiver tokens, live-update hub and study runner of one app."""
+
+    settings: Settings
+    playbook: Playbook
+    store: Store
+    manager: SessionManager
+    receivers: ReceiverTokens
+    hub: Hub
+    studies: StudyRunner
+    secret: bytes
+    admin_token: str
+    library: list[DrillScript]
+    _seen: dict[str, int] = field(default_factory=dict)
+    _key_hashes: dict[str, str] = field(default_factory=dict)
+
+    def script(self, script_id: str) -> DrillScript | None:
+        """A library script by id (only the library: never a path from a request)."""
+        return next((s for s in self.library if s.id == script_id), None)
+
+    def is_facilitator(self, room: str, key: str) -> bool:
+        """Whether ``key`` is the room's facilitator key (constant-time comparison).
+
+        Like :meth:`SessionManager.is_facilitator`, but the stored hash is read once per room
+        (it never changes): a request need not wait for the store behind another room's write.
+        """
+        stored = self._key_hashes.get(room)
+        if stored is None:
+            try:
+                stored = self.store.session(room).facilitator_key_hash
+            except SessionNotFound:
+                return False
+            self._key_hashes[room] = stored
+        return bool(stored) and hmac.compare_digest(stored, hash_key(key))
+
+    def tick(self) -> list[str]:
+        """Deliver what is due in every running room; the ids of rooms whose log grew."""
+        self.manager.tick()
+        return self.changed(self.manager.open_all())
+
+    def changed(self, sessions: list[DrillSession]) -> list[str]:
+        out = []
+        for session in sessions:
+            seq = session.last_seq()
+            if self._seen.get(session.id) != seq:
+                self._seen[session.id] = seq
+                out.append(session.id)
+        return out
+
+    def close(self) -> None:
+        self.studies.close()
+        self.receivers.close()
+        self.store.close()
+
+
+def open_services(settings: Settings, *, clock: WallClock | None = None) -> Services:
+    """Open the store (every room reopened), the receiver table and the study runner.
+
+    ``clock`` is the rooms' wall clock (default: the system's; tests pass a virtual one).
+    """
+    book = load_playbook(settings.playbook) if settings.playbook else default_playbook()
+    secret = load_secret(settings)
+    admin_token = load_admin_token(settings)
+    settings.db_path.parent.mkdir(parents=True, exist_ok=True)
+    store = Store(settings.db_path)
+    manager = SessionManager(store, playbook=book, clock=clock)
+    services = Services(
+        settings=settings,
+        playbook=book,
+        store=store,
+        manager=manager,
+        receivers=ReceiverTokens(settings.db_path, secret),
+        hub=Hub(),
+        studies=StudyRunner(settings.studies_dir, workers=settings.study_workers),
+        secret=secret,
+        admin_token=admin_token,
+        library=load_library(book),
+    )
+    services.changed(manager.open_all())
+    return services
