@@ -71,6 +71,9 @@ class SessionManager:
         self._key_factory = key_factory
         self._code_factory = code_factory
         self._sessions: dict[str, DrillSession] = {}
+        # A session's key hash never changes, so it is read from the store once: a key check
+        # must not wait for the store behind another room's write.
+        self._key_hashes: dict[str, str] = {}
         self._lock = threading.Lock()
 
     def create(
@@ -96,6 +99,7 @@ class SessionManager:
         )
         with self._lock:
             self._sessions[session.id] = session
+            self._key_hashes[session.id] = hash_key(key)
         return Created(session, key, code)
 
     def get(self, session_id: str) -> DrillSession:
@@ -112,10 +116,14 @@ class SessionManager:
 
     def is_facilitator(self, session_id: str, key: str) -> bool:
         """Whether ``key`` is the session's facilitator key (constant-time comparison)."""
-        try:
-            stored = self.store.session(session_id).facilitator_key_hash
-        except SessionNotFound:
-            return False
+        stored = self._key_hashes.get(session_id)
+        if stored is None:
+            try:
+                stored = self.store.session(session_id).facilitator_key_hash
+            except SessionNotFound:
+                return False
+            with self._lock:
+                self._key_hashes[session_id] = stored
         return bool(stored) and hmac.compare_digest(stored, hash_key(key))
 
     def open_all(self) -> list[DrillSession]:

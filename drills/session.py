@@ -44,6 +44,7 @@ from drills.script import AlertInject, DrillScript, Inject
 from drills.state import DrillState, replay
 from drills.store import Store
 from playbook.errors import RunFailed
+from playbook.events import AlertResolved
 from playbook.model import Playbook
 from playbook.rubric import Rubric
 
@@ -291,6 +292,24 @@ class DrillSession:
                 source="facilitator",
             )
             return self._append([Pending(due.event, "facilitator", due.ref)]) + self.sync()
+
+    def clear_alert(self, alert_id: str) -> list[Record]:
+        """Record that an alert's condition cleared (a sender's "resolved"): its pages stop.
+
+        Clearing an alert that never fired, or one already cleared, is refused and changes
+        nothing, so a repeated "resolved" notification is harmless to the timeline.
+        """
+        with self._lock:
+            self.sync()
+            if self._state.status != "running":
+                raise ActionRefused("clear_alert", "the drill is not running")
+            alert = self._state.alerts.get(alert_id)
+            if alert is None:
+                raise ActionRefused("clear_alert", f"alert {alert_id!r} has not fired")
+            if alert.resolved_at is not None:
+                raise ActionRefused("clear_alert", f"alert {alert_id!r} has already cleared")
+            event = AlertResolved(at=self.now(), incident_id=self.incident_id, alert_id=alert_id)
+            return self._append([Pending(event, "facilitator", alert_id)]) + self.sync()
 
     # -- participants ---------------------------------------------------------------------
     def join(self, name: str) -> Record:

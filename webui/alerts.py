@@ -12,9 +12,10 @@ inject id and one already delivered is reported as a duplicate instead of firing
   has a new ``startsAt`` and so is a new alert, as in Alertmanager.
 - PagerDuty: ``pd-<hash of dedup_key>``.
 
-The drill engine has no way for an outside sender to clear an alert or acknowledge a page
-for the team, so "resolved", "acknowledge" and "resolve" notifications become ``log``
-injects the team sees in its timeline.
+A "resolved" notification (Alertmanager) or a ``resolve`` event (PagerDuty) clears the
+alert in the drill (``clear``): its pages stop, as they would in PagerDuty. An outside
+``acknowledge`` cannot take the page for the team (acknowledging is the team's own scored
+action), so it becomes a ``log`` inject the team sees in its timeline.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from webui.payloads import AlertmanagerAlert, AlertmanagerWebhook, PagerDutyEven
 
 __all__ = ["Planned", "alertmanager_plan", "pagerduty_id", "pagerduty_plan"]
 
-Outcome = Literal["fire", "log", "duplicate", "ignored"]
+Outcome = Literal["fire", "clear", "log", "duplicate", "ignored"]
 _SERVICE_LABELS = ("service", "job", "app")
 
 
@@ -67,8 +68,12 @@ def _service(labels: Mapping[str, str], name: str) -> str:
     )
 
 
-def alertmanager_plan(hook: AlertmanagerWebhook, *, seen: Collection[str]) -> list[Planned]:
-    """What each alert of a notification becomes; ``seen``: alert and inject ids delivered.
+def alertmanager_plan(
+    hook: AlertmanagerWebhook, *, seen: Collection[str], cleared: Collection[str] = ()
+) -> list[Planned]:
+    """What each alert of a notification becomes.
+
+    ``seen``: alert and inject ids delivered in the room; ``cleared``: alerts already cleared.
 
     Raises InvalidDefinition (a 422) for an alert the playbook cannot read, before anything
     is delivered.
@@ -97,15 +102,12 @@ def alertmanager_plan(hook: AlertmanagerWebhook, *, seen: Collection[str]) -> li
             }
             plan.append(Planned(alert_id, "fire", inject, details={"service": service}))
             continue
-        log_id = f"{alert_id}-resolved"
         if alert_id not in seen:
             plan.append(Planned(alert_id, "ignored", reason="resolved before it fired in this room"))
-        elif log_id in seen:
+        elif alert_id in cleared:
             plan.append(Planned(alert_id, "duplicate", reason="resolution already reported"))
         else:
-            line = f"Alertmanager: {name} resolved ({summary})"[:1000]
-            inject = {"type": "log", "id": log_id, "at": 0, "service": service, "level": "info", "line": line}
-            plan.append(Planned(alert_id, "log", inject))
+            plan.append(Planned(alert_id, "clear", details={"service": service}))
     return plan
 
 
@@ -114,7 +116,9 @@ def pagerduty_id(dedup_key: str) -> str:
     return f"pd-{_digest(dedup_key)}"
 
 
-def pagerduty_plan(event: PagerDutyEvent, *, dedup_key: str, seen: Collection[str]) -> Planned:
+def pagerduty_plan(
+    event: PagerDutyEvent, *, dedup_key: str, seen: Collection[str], cleared: Collection[str] = ()
+) -> Planned:
     """What a PagerDuty event becomes; ``dedup_key`` is the event's or a generated one."""
     alert_id = pagerduty_id(dedup_key)
     if event.event_action == "trigger":
@@ -135,7 +139,11 @@ def pagerduty_plan(event: PagerDutyEvent, *, dedup_key: str, seen: Collection[st
         return Planned(alert_id, "fire", inject, details={"service": service})
     if alert_id not in seen:
         return Planned(alert_id, "ignored", reason=f"no alert with dedup_key {dedup_key[:80]!r} fired here")
-    verb = "acknowledged" if event.event_action == "acknowledge" else "resolved"
+    if event.event_action == "resolve":
+        if alert_id in cleared:
+            return Planned(alert_id, "duplicate", reason="already resolved")
+        return Planned(alert_id, "clear")
+    verb = "acknowledged"
     log_id = f"{alert_id}-{event.event_action}"
     if log_id in seen:
         return Planned(alert_id, "duplicate", reason=f"already {verb}")

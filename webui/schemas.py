@@ -126,7 +126,7 @@ class Joined(BaseModel):
 
 class AlertOutcome(BaseModel):
     alert_id: str
-    outcome: Literal["fire", "log", "duplicate", "ignored"]
+    outcome: Literal["fire", "clear", "log", "duplicate", "ignored"]
     severity: str | None = Field(default=None, description="the playbook's verdict, for fired alerts")
     reason: str = ""
 

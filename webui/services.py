@@ -5,13 +5,11 @@ Routes reach it through :data:`webui.deps.ServicesDep`; nothing else is global.
 
 from __future__ import annotations
 
-import hmac
 from dataclasses import dataclass, field
 
 from drills.clock import WallClock
-from drills.errors import SessionNotFound
 from drills.library import load_library
-from drills.manager import SessionManager, hash_key
+from drills.manager import SessionManager
 from drills.script import DrillScript
 from drills.session import DrillSession
 from drills.store import Store
@@ -39,26 +37,14 @@ class Services:
     admin_token: str
     library: list[DrillScript]
     _seen: dict[str, int] = field(default_factory=dict)
-    _key_hashes: dict[str, str] = field(default_factory=dict)
 
     def script(self, script_id: str) -> DrillScript | None:
         """A library script by id (only the library: never a path from a request)."""
         return next((s for s in self.library if s.id == script_id), None)
 
     def is_facilitator(self, room: str, key: str) -> bool:
-        """Whether ``key`` is the room's facilitator key (constant-time comparison).
-
-        Like :meth:`SessionManager.is_facilitator`, but the stored hash is read once per room
-        (it never changes): a request need not wait for the store behind another room's write.
-        """
-        stored = self._key_hashes.get(room)
-        if stored is None:
-            try:
-                stored = self.store.session(room).facilitator_key_hash
-            except SessionNotFound:
-                return False
-            self._key_hashes[room] = stored
-        return bool(stored) and hmac.compare_digest(stored, hash_key(key))
+        """Whether ``key`` is the room's facilitator key (constant-time comparison)."""
+        return self.manager.is_facilitator(room, key)
 
     def tick(self) -> list[str]:
         """Deliver what is due in every running room; the ids of rooms whose log grew."""

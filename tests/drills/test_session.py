@@ -91,6 +91,24 @@ def test_an_ad_hoc_inject_arrives_now_and_its_alert_pages(drill: Drill) -> None:
         drill.session.inject({"id": "m1", "at": 0, "type": "log", "service": "x", "line": "y"})
 
 
+def test_a_cleared_alert_stops_paging_and_cannot_clear_twice(drill: Drill) -> None:
+    drill.at(5)
+    drill.session.inject({
+        "id": "adhoc-2", "at": 0, "type": "alert", "summary": "Facilitator: payments 503s",
+        "context": {"service": "payments", "error_rate": 62.5, "is_revenue_impacting": True},
+    })
+    drill.at(7)
+    cleared = drill.session.clear_alert("adhoc-2")
+    assert [(r.kind, r.at) for r in cleared] == [("alert_resolved", 7)]
+    drill.at(60)
+    pages = [r.at for r in drill.session.records() if r.kind == "page_sent" and r.ref == "adhoc-2"]
+    assert pages == [5]
+    with pytest.raises(ActionRefused, match="already cleared"):
+        drill.session.clear_alert("adhoc-2")
+    with pytest.raises(ActionRefused, match="has not fired"):
+        drill.session.clear_alert("no-such-alert")
+
+
 def test_records_after_an_offset_are_the_new_ones(drill: Drill) -> None:
     offset = drill.session.last_seq()
     drill.act("dave", AddNote(text="hello"))

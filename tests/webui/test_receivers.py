@@ -56,17 +56,18 @@ def test_an_alertmanager_alert_pages_the_room_classified_by_the_playbook(harness
     assert alert.context is not None and alert.context.error_rate == 12.5
 
 
-def test_a_repeated_notification_does_not_fire_twice_and_a_resolution_is_logged(harness: Harness) -> None:
+def test_a_repeated_notification_does_not_fire_twice_and_a_resolution_clears_the_alert(harness: Harness) -> None:
     room = harness.open_room()
     post(harness, room, notification())
     again = post(harness, room, notification()).json()["alerts"][0]
     assert again["outcome"] == "duplicate"
     resolved = post(harness, room, notification("resolved")).json()["alerts"][0]
-    assert resolved["outcome"] == "log"
+    assert resolved["outcome"] == "clear"
     assert post(harness, room, notification("resolved")).json()["alerts"][0]["outcome"] == "duplicate"
     feed = harness.services.manager.get(room.id).records()
     assert [r.kind for r in feed].count("alert_fired") == 1
-    assert "Alertmanager: HighErrorRate resolved" in str([r.event for r in feed])
+    assert [r.kind for r in feed].count("alert_resolved") == 1
+    assert harness.services.manager.get(room.id).state.alerts[resolved["alert_id"]].resolved_at is not None
 
 
 def test_a_resolution_of_an_alert_the_room_never_saw_is_ignored(harness: Harness) -> None:
@@ -157,12 +158,14 @@ def test_a_pagerduty_trigger_fires_once_per_dedup_key(harness: Harness) -> None:
     assert alerts[body["outcome"]["alert_id"]].context == AlertContext(service="database", affected_users_pct=30)
 
 
-def test_pagerduty_acknowledge_and_resolve_reach_the_timeline(harness: Harness) -> None:
+def test_pagerduty_acknowledge_is_logged_and_resolve_clears_the_alert(harness: Harness) -> None:
     room = harness.open_room()
     post(harness, room, trigger(), PD)
-    for action in ("acknowledge", "resolve"):
-        answer = post(harness, room, {"event_action": action, "dedup_key": "disk-full-1"}, PD).json()
-        assert answer["outcome"]["outcome"] == "log"
+    outcomes = [
+        post(harness, room, {"event_action": action, "dedup_key": "disk-full-1"}, PD).json()["outcome"]["outcome"]
+        for action in ("acknowledge", "resolve", "resolve")
+    ]
+    assert outcomes == ["log", "clear", "duplicate"]
     unknown = post(harness, room, {"event_action": "resolve", "dedup_key": "never"}, PD).json()
     assert unknown["outcome"]["outcome"] == "ignored"
     missing = post(harness, room, {"event_action": "resolve"}, PD)

@@ -71,17 +71,21 @@ async def _receiver_room(request: Request, services: ServicesDep, credentials: C
 ReceiverRoomDep = Annotated[DrillSession, Depends(_receiver_room)]
 
 
-def _seen(session: DrillSession) -> set[str]:
+def _seen(session: DrillSession) -> tuple[set[str], set[str]]:
+    """Alert and inject ids delivered in the room, and the alerts already cleared."""
     with session.lock:
         state = session.state
         if state.status != "running":
             raise ActionRefused("alert", f"the drill is {state.status}: alerts are taken while it runs")
-        return set(state.alerts) | set(state.delivered)
+        cleared = {a for a, alert in state.alerts.items() if alert.resolved_at is not None}
+        return set(state.alerts) | set(state.delivered), cleared
 
 
 def _deliver(services: Services, session: DrillSession, planned: Planned) -> AlertOutcome:
     severity = None
-    if planned.inject is not None:
+    if planned.outcome == "clear":
+        session.clear_alert(planned.alert_id)
+    elif planned.inject is not None:
         records = session.inject(planned.inject)
         fired = [r.event for r in records if r.kind == "alert_fired"]
         severity = getattr(fired[0], "severity", None) if fired else None
@@ -90,8 +94,10 @@ def _deliver(services: Services, session: DrillSession, planned: Planned) -> Ale
 
 @router.post("/alertmanager", response_model=AlertsAccepted, responses=_RESPONSES)
 def alertmanager(hook: AlertmanagerWebhook, services: ServicesDep, session: ReceiverRoomDep) -> AlertsAccepted:
-    """Alertmanager's webhook (version 4): each firing alert becomes a paging alert inject."""
-    plan = alertmanager_plan(hook, seen=_seen(session))
+    """Alertmanager's webhook (version 4): each firing alert becomes a paging alert inject;
+    a resolved one clears that alert (its pages stop)."""
+    seen, cleared = _seen(session)
+    plan = alertmanager_plan(hook, seen=seen, cleared=cleared)
     outcomes = [_deliver(services, session, p) for p in plan]
     services.hub.poke(session.id)
     return AlertsAccepted(session_id=session.id, alerts=outcomes)
@@ -101,12 +107,14 @@ def alertmanager(hook: AlertmanagerWebhook, services: ServicesDep, session: Rece
     "/events", status_code=status.HTTP_202_ACCEPTED, response_model=PagerDutyAccepted, responses=_RESPONSES
 )
 def events(event: PagerDutyEvent, services: ServicesDep, session: ReceiverRoomDep) -> PagerDutyAccepted:
-    """A PagerDuty Events API v2 event: ``trigger`` fires an alert, deduplicated by ``dedup_key``.
+    """A PagerDuty Events API v2 event: ``trigger`` fires an alert, deduplicated by ``dedup_key``;
+    ``resolve`` clears it; ``acknowledge`` is shown in the timeline (the team acknowledges).
 
     The token may also come as ``routing_key`` (PagerDuty's integration key field).
     """
     dedup_key = event.dedup_key or uuid.uuid4().hex
-    planned = pagerduty_plan(event, dedup_key=dedup_key, seen=_seen(session))
+    seen, cleared = _seen(session)
+    planned = pagerduty_plan(event, dedup_key=dedup_key, seen=seen, cleared=cleared)
     outcome = _deliver(services, session, planned)
     services.hub.poke(session.id)
     return PagerDutyAccepted(
