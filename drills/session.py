@@ -27,7 +27,7 @@ from pydantic import TypeAdapter
 
 from drills.actions import Action, decide
 from drills.clock import WallClock, drill_minutes
-from drills.director import deliver, next_due, upcoming
+from drills.director import Due, deliver, next_due, upcoming
 from drills.errors import ActionRefused
 from drills.events import (
     DrillEnded,
@@ -95,6 +95,9 @@ class DrillSession:
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
         self._records: list[Record] = list(records)
+        # next_due() is a pure function of the state, which changes only when a record is
+        # appended: reads (every participant's poll) reuse it until the log grows.
+        self._due: tuple[int, list[Due] | None] | None = None
         self._state = replay(self._records)
 
     # -- construction ---------------------------------------------------------------------
@@ -185,7 +188,7 @@ class DrillSession:
     def next_due_at(self) -> float | None:
         """Drill minute of the next scripted or system event, if any."""
         with self._lock:
-            group = next_due(self.script, self.playbook, self._state, self.incident_id)
+            group = self._next_due()
             return None if group is None else group[0].at
 
     def upcoming(self) -> list[tuple[float, str, str | None, DrillEvent]]:
@@ -230,11 +233,17 @@ class DrillSession:
             now = drill_minutes(self._state.anchor, self._clock.now())
             out: list[Record] = []
             for _ in range(_MAX_STEPS):
-                group = next_due(self.script, self.playbook, self._state, self.incident_id)
+                group = self._next_due()
                 if group is None or group[0].at > now:
                     return out
                 out.extend(self._append([Pending(d.event, d.source, d.ref) for d in group]))
             raise RunFailed(f"session {self.id}: more than {_MAX_STEPS} events due at once")
+
+    def _next_due(self) -> list[Due] | None:
+        if self._due is None or self._due[0] != self._state.last_seq:
+            group = next_due(self.script, self.playbook, self._state, self.incident_id)
+            self._due = (self._state.last_seq, group)
+        return self._due[1]
 
     # -- facilitator controls -------------------------------------------------------------
     def _control(self, name: str, make: type[DrillEvent], allowed: set[str], **fields: object) -> Record:
