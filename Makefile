@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 # Debian packages the tests drive for real: the monitoring stack and a headless browser.
 SYSTEM_BINARIES := prometheus prometheus-alertmanager chromium
 
-.PHONY: install system-deps run test lint pytest bench loadtest staging staging-stop clean
+.PHONY: install system-deps run test lint pytest bench loadtest gameday staging staging-stop clean
 
 install: $(STAMP)
 
@@ -44,6 +44,9 @@ loadtest: install
 
 bench: install
 	$(BIN)/python bench/bench_simulator.py
+
+gameday: install system-deps
+	$(BIN)/drillbit gameday run scenarios/experiments/latency-injection.yaml --autopilot textbook
 
 staging: install system-deps
 	$(BIN)/python -m scenarios.stack up

@@ -8,6 +8,7 @@ import click
 import typer
 
 from drillbit.commands import drill as drill_commands
+from drillbit.commands import gameday as gameday_commands
 from drillbit.commands import playbook as playbook_commands
 from drillbit.commands import serve as serve_commands
 from drillbit.commands import simulate as simulate_commands
@@ -26,13 +27,15 @@ playbook_commands.register(app)
 simulate_commands.register(app)
 drill_commands.register(app)
 serve_commands.register(app)
+gameday_commands.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; exit 2 with a one-line message on any drillbit error."""
     command = typer.main.get_command(app)
     try:
-        command.main(args=argv, prog_name="drillbit", standalone_mode=False)
+        # Without standalone mode click returns a command's exit code instead of exiting.
+        code = command.main(args=argv, prog_name="drillbit", standalone_mode=False)
     except DrillbitError as exc:
         print(f"drillbit: error: {exc}", file=sys.stderr)
         sys.exit(2)
@@ -43,3 +46,5 @@ def main(argv: list[str] | None = None) -> None:
     except click.ClickException as exc:
         exc.show()
         sys.exit(2)
+    if isinstance(code, int) and code != 0:
+        sys.exit(code)

@@ -55,7 +55,10 @@ def deliver(
     else:
         content = inject.model_dump(
             mode="json",
-            exclude={"id", "at", "type", "red_herring", "while_impacted", "facilitator_note"},
+            exclude={
+                "id", "at", "type", "red_herring", "while_impacted", "facilitator_note",
+                "facilitator_only",
+            },
         )
         event = InjectDelivered(
             at=at,
@@ -63,6 +66,7 @@ def deliver(
             inject_id=inject.id,
             inject_type=inject.type,
             content=content,
+            facilitator_only=inject.facilitator_only,
         )
     return Due(at, source, inject.id, event)
 

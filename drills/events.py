@@ -112,6 +112,7 @@ class InjectDelivered(EventBase):
     inject_id: str
     inject_type: str
     content: dict[str, Any]
+    facilitator_only: bool = False
 
 
 DrillEvent = Annotated[

@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from datetime import date, timedelta
 
-from drills.events import Record
+from drills.events import InjectDelivered, Record
 from drills.narrative import clock_time, describe
 from drills.script import DrillScript
 from drills.state import DrillState
@@ -57,6 +57,7 @@ def draft_postmortem(
         if r.kind in TIMELINE_KINDS
         and not (r.kind == "escalated" and r.source == "system")
         and not (r.kind == "inject_delivered" and r.source == "reaction")
+        and not (isinstance(r.event, InjectDelivered) and r.event.facilitator_only)
     ]
     title = declared.title if declared else script.title
     severity = state.severity or (declared.severity if declared else "not declared")

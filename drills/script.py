@@ -83,10 +83,23 @@ class _InjectBase(_Model):
         default=False, description="skipped when a working mitigation stopped the impact first"
     )
     facilitator_note: str = ""
+    facilitator_only: bool = Field(
+        default=False,
+        description="only the facilitator sees it (e.g. a chaos run's own steps, which would "
+        "give the cause away); alerts always reach the team",
+    )
 
 
 class AlertInject(_InjectBase):
     type: Literal["alert"] = "alert"
+
+    @field_validator("facilitator_only")
+    @classmethod
+    def _alerts_reach_the_team(cls, value: bool) -> bool:
+        if value:
+            raise ValueError("an alert pages the team, so it cannot be facilitator_only")
+        return value
+
     alert_id: str | None = Field(default=None, pattern=_ID, description="defaults to the id")
     summary: str = Field(min_length=1)
     context: AlertContext

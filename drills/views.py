@@ -120,12 +120,15 @@ def _data(record: Record, *, public: bool) -> dict[str, Any]:
             data.pop("effective", None)
         if isinstance(event, InjectDelivered):
             data.pop("inject_id", None)
+            data.pop("facilitator_only", None)
     return data
 
 
 def public_record(record: Record, session: DrillSession) -> PublicRecord | None:
     """The record as participants see it, or None when they must not see it."""
     if record.kind in HIDDEN_KINDS:
+        return None
+    if isinstance(record.event, InjectDelivered) and record.event.facilitator_only:
         return None
     if record.kind == "escalated" and record.source == "system":
         return None
@@ -246,7 +249,7 @@ def participant_view(session: DrillSession, name: str | None = None, *, feed: in
         metrics: dict[str, dict[str, Any]] = {}
         for r in records:
             e = r.event
-            if isinstance(e, InjectDelivered) and e.inject_type == "metrics":
+            if isinstance(e, InjectDelivered) and e.inject_type == "metrics" and not e.facilitator_only:
                 service = str(e.content.get("service"))
                 values = {k: v for k, v in dict(e.content.get("values", {})).items() if v is not None}
                 metrics[service] = {**metrics.get(service, {}), **values, "at": e.at}

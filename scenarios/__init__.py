@@ -10,9 +10,13 @@ module / package         concept
                          ``prometheus.yml``, ``alertmanager.yml`` (seed 002 routing)
 ``load/``                Locust, run headless in its own process
 ``stack.py``             start/stop the whole stack on loopback; ``python -m scenarios.stack``
-``chaosdrill/``          the Chaos Toolkit extension (actions, probes, discovery)
+``chaosdrill/``          the Chaos Toolkit extension (actions, probes, discovery), the drill
+                         API client and the run's events as drill injects
 ``experiments/``         the game-day experiments (YAML), runnable with ``chaos run``
 ``chaosrun.py``          run an experiment from Python (imports Chaos Toolkit)
+``gameday.py``           ``drillbit gameday run``: stack, web UI, room, experiment, score
+``team.py``              the autopilot team, playing a web UI room over HTTP
+``webserver.py``         ``drillbit serve`` in a child process, for a game day
 ``journal.py``           judge a journal: passed, failed or invalid
 ``allowlist.py``         which hosts chaos may touch (default: loopback only)
 ``procs.py``             processes and ports: spawn, identify, wait, stop

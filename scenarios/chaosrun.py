@@ -51,6 +51,7 @@ __all__ = [
     "EventSink",
     "ExperimentRun",
     "TimelineHandler",
+    "environ",
     "experiment_paths",
     "load_checked_experiment",
     "read_env_file",
@@ -112,8 +113,12 @@ def read_env_file(path: Path) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def _environ(extra: Mapping[str, str]) -> Iterator[None]:
-    """Set environment variables for the duration (env-typed configuration reads them)."""
+def environ(extra: Mapping[str, str]) -> Iterator[None]:
+    """Set environment variables for the duration (env-typed configuration reads them).
+
+    Chaos Toolkit reads env-typed configuration and secrets from ``os.environ``; this is how a
+    stack's ``chaos.env`` reaches an in-process run.
+    """
     saved = {key: os.environ.get(key) for key in extra}
     os.environ.update(extra)
     try:
@@ -141,13 +146,22 @@ def load_checked_experiment(path: Path) -> dict[str, Any]:
 
 
 class TimelineHandler(RunEventHandler):  # type: ignore[misc]
-    """Forwards a run's events to ``sink``; a failing sink is logged, never raised."""
+    """Forwards a run's events to ``sink``; a failing sink is logged, never raised.
+
+    Events, in order: ``started``; ``steady_state_before`` (``met`` / ``not met``);
+    ``method_started``; one ``action_completed`` / ``probe_completed`` per activity, with its
+    ``phase`` (``hypothesis_before``, ``method``, ``hypothesis_after``, ``rollbacks``) in the
+    detail (and its output when it is a number or a string); ``steady_state_after``; ``rollbacks_started``; ``rollbacks_completed``;
+    ``interrupted`` (if so); ``finished``. ``failures`` counts the sink's errors.
+    """
 
     def __init__(
         self, sink: EventSink, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     ) -> None:
         self._sink = sink
         self._clock = clock
+        self._phase = "started"
+        self.failures = 0
 
     def _emit(
         self, kind: str, name: str | None = None, status: str | None = None, **detail: Any
@@ -157,10 +171,14 @@ class TimelineHandler(RunEventHandler):  # type: ignore[misc]
                 ChaosEvent(kind=kind, at=self._clock(), name=name, status=status, detail=detail)
             )
         except Exception:
+            self.failures += 1
             log.exception("drill timeline sink failed on %s event", kind)
 
     def started(self, experiment: dict[str, Any], journal: dict[str, Any]) -> None:
         self._emit("started", experiment.get("title"))
+
+    def start_hypothesis_before(self, experiment: dict[str, Any]) -> None:
+        self._phase = "hypothesis_before"
 
     def hypothesis_before_completed(
         self, experiment: dict[str, Any], state: dict[str, Any] | None, journal: dict[str, Any]
@@ -169,13 +187,21 @@ class TimelineHandler(RunEventHandler):  # type: ignore[misc]
         self._emit("steady_state_before", status="met" if met else "not met")
 
     def start_method(self, experiment: dict[str, Any]) -> None:
+        self._phase = "method"
         self._emit("method_started")
 
+    def start_hypothesis_after(self, experiment: dict[str, Any]) -> None:
+        self._phase = "hypothesis_after"
+
     def activity_completed(self, activity: dict[str, Any], run: dict[str, Any]) -> None:
+        output = (run or {}).get("output")
+        scalar = output if isinstance(output, (int, float, str, bool)) else None
         self._emit(
             f"{activity.get('type', 'activity')}_completed",
             activity.get("name"),
             run.get("status") if run else None,
+            phase=self._phase,
+            output=scalar,
         )
 
     def hypothesis_after_completed(
@@ -185,6 +211,7 @@ class TimelineHandler(RunEventHandler):  # type: ignore[misc]
         self._emit("steady_state_after", status="met" if met else "not met")
 
     def start_rollbacks(self, experiment: dict[str, Any]) -> None:
+        self._phase = "rollbacks"
         self._emit("rollbacks_started")
 
     def rollbacks_completed(self, experiment: dict[str, Any], journal: dict[str, Any]) -> None:
@@ -192,6 +219,9 @@ class TimelineHandler(RunEventHandler):  # type: ignore[misc]
 
     def interrupted(self, experiment: dict[str, Any], journal: dict[str, Any]) -> None:
         self._emit("interrupted")
+
+    def signal_exit(self) -> None:
+        self._emit("interrupted", reason="signal (Ctrl-C or SIGTERM)")
 
     def finish(self, journal: dict[str, Any]) -> None:
         self._emit("finished", status=journal.get("status"), deviated=journal.get("deviated"))
@@ -202,7 +232,7 @@ def wait_for_steady_state(
 ) -> float | None:
     """Seconds until the steady-state hypothesis holds again, or None if not within ``timeout``."""
     started = time.monotonic()
-    with _environ(env or {}):
+    with environ(env or {}):
         configuration = load_configuration(experiment.get("configuration", {}))
         secrets = load_secrets(experiment.get("secrets", {}), configuration)
         while True:
@@ -244,17 +274,23 @@ def run_experiment(
     journal_path: Path,
     env: Mapping[str, str] | None = None,
     sink: EventSink | None = None,
+    handler: TimelineHandler | None = None,
     recovery_timeout: float | None = 30.0,
 ) -> ExperimentRun:
-    """Run ``path`` in this process (main thread only), rollbacks always, and judge it."""
+    """Run ``path`` in this process (main thread only), rollbacks always, and judge it.
+
+    Events go to ``sink`` (through a new :class:`TimelineHandler`) or to ``handler``.
+    """
     if threading.current_thread() is not threading.main_thread():
         raise RunFailed(
             "Chaos Toolkit installs signal handlers: run experiments from the main thread, "
             "or use run_experiment_subprocess"
         )
-    with _environ(env or {}):
+    with environ(env or {}):
         experiment = load_checked_experiment(path)
-        handlers = [TimelineHandler(sink)] if sink is not None else []
+        handlers = [handler] if handler is not None else []
+        if sink is not None:
+            handlers.append(TimelineHandler(sink))
         journal: dict[str, Any] = chaos_experiment.run_experiment(
             experiment, settings=ROLLBACKS_ALWAYS, event_handlers=handlers
         )
@@ -305,6 +341,6 @@ def run_experiment_subprocess(
         )
     journal = json.loads(journal_path.read_text())
     env = read_env_file(env_file) if env_file is not None else None
-    with _environ(env or {}):
+    with environ(env or {}):
         experiment = load_checked_experiment(path)
     return _finish(journal_path, journal, experiment, env, recovery_timeout, process.returncode)

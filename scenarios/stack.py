@@ -30,14 +30,22 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from playbook.errors import DrillbitError, RunFailed
+from scenarios.allowlist import AllowList
 from scenarios.load.runner import stop_recorded_load
-from scenarios.monitoring.alertmanager import AlertmanagerConfig, WebhookTarget, alertmanager_argv
+from scenarios.monitoring.alertmanager import (
+    DRILL_RECEIVER,
+    AlertmanagerConfig,
+    WebhookTarget,
+    alertmanager_argv,
+    receiver_config,
+)
 from scenarios.monitoring.binaries import require_binaries, version
 from scenarios.monitoring.compression import TimeCompression
-from scenarios.monitoring.files import write_monitoring_files, write_secret
+from scenarios.monitoring.files import dump_yaml, write_monitoring_files, write_secret
 from scenarios.monitoring.prometheus import PrometheusConfig, prometheus_argv
 from scenarios.monitoring.rules import RulesConfig
 from scenarios.procs import (
@@ -53,12 +61,16 @@ from scenarios.procs import (
 
 __all__ = [
     "DEFAULT_RUN_DIR",
+    "ReceiverBackup",
     "StackConfig",
     "StackState",
     "chaos_env",
     "load_state",
     "main",
     "restart_process",
+    "restore_drill_receiver",
+    "set_drill_receiver",
+    "stack_allow_list",
     "stack_status",
     "start_stack",
     "stop_stack",
@@ -400,6 +412,102 @@ def restart_process(run_dir: Path, name: str, *, timeout: float = 30.0) -> Proce
         raise
     _save_state(state.model_copy(update={"processes": {**state.processes, name: fresh}}))
     return fresh
+
+
+def stack_allow_list(state: StackState) -> AllowList:
+    """The allow-list the stack was started with (loopback plus its extra targets)."""
+    extra = ""
+    if state.chaos_env_file.exists():
+        for line in state.chaos_env_file.read_text().splitlines():
+            key, _, value = line.partition("=")
+            if key.strip() == "DRILLBIT_ALLOWED_TARGETS":
+                extra = value.strip()
+    return AllowList.with_extra(extra)
+
+
+class ReceiverBackup(BaseModel):
+    """The ``drill`` receiver as it was before :func:`set_drill_receiver` changed it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    run_dir: Path
+    config_text: str
+    token: SecretStr | None
+
+
+def _drill_token_file(run_dir: Path) -> Path:
+    return run_dir / "secrets" / "drill-receiver.token"
+
+
+def _reload_alertmanager(state: StackState, allow: AllowList, *, timeout: float) -> None:
+    url = allow.check_url(f"{state.alertmanager_url}/-/reload")
+    try:
+        with httpx.Client(trust_env=False, follow_redirects=False, timeout=timeout) as client:
+            response = client.post(url)
+    except httpx.HTTPError as exc:
+        raise RunFailed(f"cannot reload Alertmanager at {url}: {exc}") from exc
+    if response.status_code != httpx.codes.OK:
+        raise RunFailed(f"Alertmanager refused the new configuration: {response.text[:500]}")
+
+
+def _require_state(run_dir: Path) -> StackState:
+    state = load_state(run_dir)
+    if state is None or not is_running(state.processes["alertmanager"]):
+        raise RunFailed(f"no running staging stack (with Alertmanager) in {run_dir}")
+    return state
+
+
+def set_drill_receiver(
+    run_dir: Path, target: WebhookTarget | None, *, timeout: float = 10.0
+) -> ReceiverBackup:
+    """Point a running stack's ``drill`` receiver at ``target`` and reload Alertmanager.
+
+    The target is allow-listed first (the stack's list). Its bearer token goes to the 0600
+    token file Alertmanager reads on every notification; the YAML only names the file. If
+    Alertmanager refuses the new file, the old one is put back. Returns what was there, for
+    :func:`restore_drill_receiver`.
+    """
+    run_dir = run_dir.resolve()
+    state = _require_state(run_dir)
+    allow = stack_allow_list(state)
+    if target is not None:
+        allow.check_url(target.url)
+    path = run_dir / "alertmanager.yml"
+    token_file = _drill_token_file(run_dir)
+    backup = ReceiverBackup(
+        run_dir=run_dir,
+        config_text=path.read_text(),
+        token=SecretStr(token_file.read_text()) if token_file.exists() else None,
+    )
+    document = yaml.safe_load(backup.config_text)
+    has_token = target is not None and target.token is not None
+    if target is not None and target.token is not None:
+        write_secret(token_file, target.token.get_secret_value())
+    document["receivers"] = [
+        receiver_config(DRILL_RECEIVER, target, token_file if has_token else None)
+        if receiver.get("name") == DRILL_RECEIVER
+        else receiver
+        for receiver in document["receivers"]
+    ]
+    path.write_text(dump_yaml(document))
+    try:
+        _reload_alertmanager(state, allow, timeout=timeout)
+    except BaseException:
+        restore_drill_receiver(backup, timeout=timeout)
+        raise
+    return backup
+
+
+def restore_drill_receiver(backup: ReceiverBackup, *, timeout: float = 10.0) -> None:
+    """Put back the ``drill`` receiver saved by :func:`set_drill_receiver` (and reload)."""
+    state = _require_state(backup.run_dir)
+    (backup.run_dir / "alertmanager.yml").write_text(backup.config_text)
+    token_file = _drill_token_file(backup.run_dir)
+    if backup.token is None:
+        token_file.unlink(missing_ok=True)
+    else:
+        write_secret(token_file, backup.token.get_secret_value())
+    _reload_alertmanager(state, stack_allow_list(state), timeout=timeout)
 
 
 def _print_state(state: StackState) -> None:

@@ -1,11 +1,11 @@
-"""Chaos Toolkit actions: break the target, break its network, load it, and (later) drive a drill.
+"""Chaos Toolkit actions: break the target, break its network, load it, and drive a drill.
 
 Every action checks all the URLs it will use against the allow-list (default: loopback only)
 *before* it sends anything, and refuses a target that is not listed, naming it. Admin tokens
 come from the experiment's ``secrets`` (scope ``drillbit``), never from arguments.
 
-The two drill actions speak the drill API of :mod:`scenarios.chaosdrill.drillapi`, which the
-web UI will serve; until it does they fail with a message saying so.
+The two drill actions speak the web UI's drill API (:mod:`scenarios.chaosdrill.drillapi`):
+open a room, fire an inject into it.
 """
 
 # No ``from __future__ import annotations`` here: Chaos Toolkit's discovery reads the real
@@ -221,14 +221,18 @@ def start_drill_session(
     configuration: Configuration | None = None,
     secrets: Secrets | None = None,
 ) -> dict[str, Any]:
-    """Open a drill room for this experiment (web UI route, see :mod:`.drillapi`)."""
+    """Open a drill room for this experiment and start its clock (``POST /api/v1/rooms``).
+
+    The secret ``drill_api_token`` is the web UI's admin token. The answer names the room
+    (id, join code and link) but holds none of its secrets, since it goes into the journal.
+    """
     allow = guarded(configuration, drill_api_url)
     return drillapi.start_session(
         drill_api_url,
-        drillapi.SessionRequest(script=script, speed=speed),
+        drillapi.RoomRequest(script=script, speed=speed, start=True),
         allow=allow,
         token=secret(secrets, "drill_api_token"),
-    ).model_dump(mode="json")
+    ).public()
 
 
 def fire_drill_inject(
@@ -239,7 +243,11 @@ def fire_drill_inject(
     configuration: Configuration | None = None,
     secrets: Secrets | None = None,
 ) -> dict[str, Any]:
-    """Fire an inject into a running drill (web UI route, see :mod:`.drillapi`)."""
+    """Fire an inject into a running drill (``POST /api/v1/rooms/{id}/injects``).
+
+    ``drill_api_token`` may be the admin token, the room's facilitator key or its receiver
+    token. With ``detail["type"]`` the detail is a drill-script inject (``log``, ``alert``...).
+    """
     allow = guarded(configuration, drill_api_url)
     return drillapi.fire_inject(
         drill_api_url,

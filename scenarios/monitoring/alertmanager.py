@@ -35,6 +35,7 @@ __all__ = [
     "WebhookTarget",
     "alertmanager_argv",
     "alertmanager_config",
+    "receiver_config",
 ]
 
 DRILL_RECEIVER = "drill"
@@ -71,7 +72,10 @@ class AlertmanagerConfig(BaseModel):
                 allow.check_url(target.url)
 
 
-def _receiver(name: str, target: WebhookTarget | None, token_file: Path | None) -> dict[str, Any]:
+def receiver_config(
+    name: str, target: WebhookTarget | None, token_file: Path | None
+) -> dict[str, Any]:
+    """One ``receivers`` entry: a webhook to ``target`` (bearer token read from ``token_file``)."""
     receiver: dict[str, Any] = {"name": name}
     if target is None:
         return receiver
@@ -108,8 +112,8 @@ def alertmanager_config(
             ],
         },
         "receivers": [
-            _receiver(DRILL_RECEIVER, config.drill, drill_token_file),
-            _receiver(TEAM_RECEIVER, config.team, team_token_file),
+            receiver_config(DRILL_RECEIVER, config.drill, drill_token_file),
+            receiver_config(TEAM_RECEIVER, config.team, team_token_file),
         ],
     }
 

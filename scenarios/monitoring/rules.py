@@ -21,6 +21,15 @@ seed 002 ones select nothing, which breaks as soon as a second service is scrape
 ``SlowResponseTime`` aggregates ``sum by (le)`` before ``histogram_quantile`` so it fires once,
 not once per handler; ``ServiceDown`` uses the job name of the generated scrape config (the
 seed's ``myapp``). Every rule carries ``service`` so the playbook's classifier can match it.
+
+Every alert also carries the playbook's alert context as annotations (read by the web UI's
+Alertmanager receiver, ``webui/payloads.py``), so the drill room classifies a real alert by
+the same rules as a scripted one: ``service``, ``is_revenue_impacting`` (checkout takes the
+money: true by default), and the impact observed when the alert is evaluated, from the same
+metrics over the compressed ``[5m]`` window: ``error_rate`` (percent of 5xx) and
+``latency_p99_ms``. Each reading is a template ``query`` that always renders a finite number
+(``0`` without traffic; NaN filtered, +Inf clamped), because the receiver refuses an alert whose
+context it cannot read. ``ServiceDown`` adds ``affected_users_pct: 100``: nobody is served.
 """
 
 from __future__ import annotations
@@ -32,7 +41,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from scenarios.monitoring.compression import TimeCompression
 
-__all__ = ["AlertRule", "RulesConfig", "alert_rules", "rule_file"]
+__all__ = ["AlertRule", "RulesConfig", "alert_rules", "impact_reading", "rule_file"]
 
 
 class RulesConfig(BaseModel):
@@ -49,6 +58,7 @@ class RulesConfig(BaseModel):
     latency_threshold_seconds: float = 0.5
     slow_response_seconds: float = 2.0
     error_rate_threshold: float = 0.05
+    revenue_impacting: bool = Field(default=True, description="annotation for the classifier")
 
 
 class AlertRule(BaseModel):
@@ -71,6 +81,14 @@ class AlertRule(BaseModel):
             "labels": dict(self.labels),
             "annotations": dict(self.annotations),
         }
+
+
+def impact_reading(query: str, number_format: str) -> str:
+    """An annotation template rendering ``query``'s first value, or ``0`` when it has none."""
+    return (
+        "{{ with query `" + query + "` }}{{ . | first | value | printf \"" + number_format
+        + "\" }}{{ else }}0{{ end }}"
+    )
 
 
 def _ratio(numerator: str, denominator: str) -> str:
@@ -110,6 +128,21 @@ def alert_rules(config: RulesConfig) -> list[AlertRule]:
         )
         return f"time compressed {c.factor:g}x: {scaled}"
 
+    short = w("5m")
+    observed = {
+        "service": config.service,
+        "is_revenue_impacting": "true" if config.revenue_impacting else "false",
+        "error_rate": impact_reading(
+            f'100 * sum(rate(http_requests_total{{{svc},status=~"5.."}}[{short}]))'
+            f" / sum(rate(http_requests_total{{{svc}}}[{short}])) >= 0",
+            "%.1f",
+        ),
+        "latency_p99_ms": impact_reading(
+            "clamp_max(1000 * histogram_quantile(0.99, sum by (le) ("
+            f"rate(http_request_duration_seconds_bucket{{{svc}}}[{short}]))), 600000) >= 0",
+            "%.0f",
+        ),
+    }
     error_budget = 1 - config.availability_target
     latency_budget = 1 - config.latency_target
 
@@ -130,7 +163,11 @@ def alert_rules(config: RulesConfig) -> list[AlertRule]:
             expr=expr,
             for_=c.duration(for_),
             labels={"severity": severity, "service": config.service, "source": source, **extra()},
-            annotations={**annotations, "time_compression": note(**windows, **{"for": for_})},
+            annotations={
+                **observed,
+                **annotations,
+                "time_compression": note(**windows, **{"for": for_}),
+            },
         )
 
     team = lambda: {"team": config.service}  # noqa: E731 - seed 004's team label
@@ -171,7 +208,7 @@ def alert_rules(config: RulesConfig) -> list[AlertRule]:
             f'up{{job="{config.job}"}} == 0',
             "1m",
             "critical",
-            {"summary": "{{ $labels.instance }} is down"},
+            {"summary": "{{ $labels.instance }} is down", "affected_users_pct": "100"},
             "seed 002",
         ),
         rule(

@@ -144,3 +144,19 @@ def test_render_refuses_a_var_without_equals(capsys: pytest.CaptureFixture[str])
     code, _, err = run(capsys, "render", "status_update", "--var", "nonsense")
     assert code == 2
     assert "key=value" in err
+
+
+def test_a_command_exit_code_reaches_the_shell(capsys: pytest.CaptureFixture[str]) -> None:
+    import typer
+
+    from drillbit.cli import app
+
+    @app.command("exit-3", hidden=True)
+    def exit_three() -> None:
+        raise typer.Exit(3)
+
+    try:
+        code, _, _ = run(capsys, "exit-3")
+    finally:
+        app.registered_commands.pop()
+    assert code == 3

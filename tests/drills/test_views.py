@@ -101,3 +101,32 @@ def test_the_participant_view_shows_alerts_metrics_and_a_prefilled_update(drill:
         "rollback-order-service", "hotfix-connection-reuse", "raise-pool-size", "failover-database"
     }
     assert json.loads(view.model_dump_json())["you"] == "bob"
+
+
+def test_a_facilitator_only_inject_never_reaches_participants_or_their_postmortem_draft(
+    drill: Drill,
+) -> None:
+    from drills.postmortem import draft_postmortem
+
+    drill.at(5)
+    secret = "chaos: inject-2500ms-latency on checkout"
+    drill.session.inject({"id": "chaos-1", "at": 0, "type": "log", "service": "chaos-toolkit",
+                          "line": secret, "facilitator_only": True})
+    drill.session.inject({"id": "chaos-2", "at": 0, "type": "metrics", "service": "checkout",
+                          "values": {"error_rate": 99}, "facilitator_only": True})
+    session = drill.session
+    participant = json.dumps(participant_view(session, "alice").model_dump(mode="json"))
+    assert secret not in participant and "chaos-2" not in participant
+    assert participant_view(session, "alice").metrics.get("checkout", {}).get("error_rate") != 99
+    assert secret not in json.dumps(events_since(session, 0).model_dump(mode="json"))
+    assert secret not in draft_postmortem(session.records(), session.state, session.script, session.playbook)
+    assert secret in json.dumps(events_since(session, 0, facilitator=True).model_dump(mode="json"))
+
+
+def test_an_alert_cannot_be_facilitator_only(drill: Drill) -> None:
+    from drills.errors import ActionRefused
+    from playbook.errors import DrillbitError
+
+    with pytest.raises((ActionRefused, DrillbitError, ValueError), match="cannot be facilitator_only"):
+        drill.at(5).session.inject({"id": "a-1", "at": 0, "type": "alert", "summary": "x",
+                                    "context": {"service": "payments"}, "facilitator_only": True})

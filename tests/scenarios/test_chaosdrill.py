@@ -7,14 +7,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import yaml
 
 from playbook.errors import InvalidDefinition
 from scenarios.allowlist import TargetNotAllowed
 from scenarios.chaosdrill import actions, discover, drillapi, load_exported_activities, probes
+from scenarios.chaosdrill.guard import UnexpectedStatus
 from scenarios.chaosrun import experiment_paths, load_checked_experiment
-from tests.scenarios.conftest import ConnectionRecorder, http_recorder
+from tests.scenarios.conftest import ConnectionRecorder, http_recorder, serve_in_thread
+from webui.app import create_app
+from webui.settings import Settings
 
 REFUSED = "http://staging.example.invalid"
 SECRETS = {
@@ -165,38 +169,41 @@ def test_activities_take_configuration_and_secrets_as_chaos_toolkit_injects_them
                 assert "configuration" in parameters, name
 
 
-def test_the_drill_api_client_sends_the_contract_with_the_room_token() -> None:
-    routes = {
-        ("POST", "/api/drills"): (
-            201,
-            {"session_id": "r1", "facilitator_url": "http://x/f", "extra": 1},
-        ),
-        ("POST", "/api/drills/r1/injects"): (202, {"accepted": True, "at": 3.5}),
-    }
-    with http_recorder(routes, token=SECRETS["drill_api_token"]) as api:
-        session = actions.start_drill_session(api.url, "checkout-latency", speed=4, secrets=SECRETS)
+def test_the_drill_actions_open_a_started_room_and_fire_injects_into_it(tmp_path: Path) -> None:
+    admin = "admin-token-for-chaos-actions-0123"
+    settings = Settings(data_dir=tmp_path, secret="s" * 48, admin_token=admin, sse_max_seconds=0)
+    token = {"drill_api_token": admin}
+    with serve_in_thread(create_app(settings)) as url:
+        room = actions.start_drill_session(url, "checkout-slow-burn", speed=60, secrets=token)
         accepted = actions.fire_drill_inject(
-            api.url, "r1", "latency-injected", {"ms": 2500}, secrets=SECRETS
+            url, room["session_id"], "latency-injected", {"latency_ms": 2500}, secrets=token
         )
-    assert session == {
-        "session_id": "r1",
-        "facilitator_url": "http://x/f",
-        "alert_webhook_url": None,
-    }
-    assert accepted == {"accepted": True, "at": 3.5}
-    assert [(r.method, r.path, r.body) for r in api.requests] == [
-        (
-            "POST",
-            "/api/drills",
-            {"script": "checkout-latency", "speed": 4.0, "source": "chaos-experiment"},
-        ),
-        ("POST", "/api/drills/r1/injects", {"inject": "latency-injected", "detail": {"ms": 2500}}),
-    ]
+        page = httpx.get(
+            f"{url}/api/v1/rooms/{room['session_id']}/events",
+            headers={"Authorization": f"Bearer {admin}"},
+            trust_env=False,
+        ).json()
+    # The answer goes into the journal: it names the room, and holds none of its secrets.
+    assert set(room) == {"session_id", "title", "status", "join_code", "join_url", "alert_webhook_url"}
+    assert room["status"] == "running"
+    assert room["alert_webhook_url"] == f"{url}/api/v1/alerts/alertmanager"
+    assert accepted["accepted"] is True
+    lines = [r["data"]["content"].get("line") for r in page["records"] if r["kind"] == "inject_delivered"]
+    assert "latency-injected: latency_ms=2500" in lines
 
 
-def test_until_the_web_ui_serves_the_drill_api_a_game_day_says_so() -> None:
+def test_a_server_that_is_not_the_web_ui_is_reported_as_such() -> None:
     with (
         http_recorder() as api,
-        pytest.raises(drillapi.DrillApiMissing, match="POST /api/drills yet"),
+        pytest.raises(drillapi.DrillApiMissing, match="does not serve POST /api/v1/rooms"),
     ):
         actions.start_drill_session(api.url, "checkout-latency", secrets=SECRETS)
+
+
+def test_a_wrong_admin_token_is_refused_by_the_web_ui(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path, secret="s" * 48, admin_token="a" * 32, sse_max_seconds=0)
+    with (
+        serve_in_thread(create_app(settings)) as url,
+        pytest.raises(UnexpectedStatus, match="403"),
+    ):
+        actions.start_drill_session(url, "checkout-slow-burn", secrets={"drill_api_token": "b" * 32})

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from pydantic import SecretStr, ValidationError
 
 from playbook.errors import InvalidDefinition
+from playbook.model import default_playbook
 from scenarios.allowlist import TargetNotAllowed
 from scenarios.monitoring import (
     AlertmanagerConfig,
@@ -32,6 +33,7 @@ from scenarios.monitoring import (
 from scenarios.monitoring.alertmanager import alertmanager_argv
 from scenarios.monitoring.files import dump_yaml
 from scenarios.monitoring.prometheus import prometheus_argv
+from webui.payloads import alert_context
 
 BINARIES = find_binaries()
 needs_tools = pytest.mark.skipif(
@@ -106,6 +108,35 @@ def test_every_rule_selects_and_labels_the_service() -> None:
     for rule in alert_rules(RulesConfig()):
         assert rule.labels["service"] == "checkout"
         assert 'service="checkout"' in rule.expr or 'job="checkout"' in rule.expr
+
+
+def test_every_rule_carries_the_alert_context_the_playbook_classifies() -> None:
+    for rule in alert_rules(RulesConfig()):
+        assert rule.annotations["service"] == "checkout"
+        assert rule.annotations["is_revenue_impacting"] == "true"
+        assert rule.annotations["error_rate"].startswith("{{ with query `100 * sum(rate(")
+        assert "{{ else }}0{{ end }}" in rule.annotations["latency_p99_ms"]
+    assert rules_by_name(RulesConfig(revenue_impacting=False))["HighErrorRate"].annotations[
+        "is_revenue_impacting"
+    ] == "false"
+
+
+@pytest.mark.parametrize(
+    ("alert", "readings", "severity"),
+    [
+        ("HighErrorRate", {"error_rate": "52.3", "latency_p99_ms": "40"}, "SEV1"),
+        ("CheckoutHighErrorBudgetBurn", {"error_rate": "12.0", "latency_p99_ms": "40"}, "SEV2"),
+        ("CheckoutHighLatencyBudgetBurn", {"error_rate": "0", "latency_p99_ms": "4975"}, "SEV3"),
+        ("ServiceDown", {"error_rate": "0", "latency_p99_ms": "0"}, "SEV2"),
+    ],
+)
+def test_the_web_ui_reads_a_rendered_alert_into_a_meaningful_severity(
+    alert: str, readings: dict[str, str], severity: str
+) -> None:
+    """As the receiver reads labels and annotations once Prometheus rendered the readings."""
+    rule = rules_by_name()[alert]
+    context = alert_context("checkout", {**rule.labels, **rule.annotations, **readings})
+    assert default_playbook().classify(context).severity == severity
 
 
 def test_rules_are_grouped_as_in_the_seeds() -> None:
@@ -218,7 +249,14 @@ def test_promtool_sees_high_error_rate_fire_seconds_after_errors_start(tmp_path:
     rule = rules_by_name()["HighErrorRate"]
     firing = {
         "exp_labels": rule.labels,
-        "exp_annotations": {**rule.annotations, "summary": "Error rate 50% exceeds 5%"},
+        # The impact readings are queried when the alert is evaluated: half the requests fail,
+        # and no latency histogram exists in this test (a reading without data is 0).
+        "exp_annotations": {
+            **rule.annotations,
+            "summary": "Error rate 50% exceeds 5%",
+            "error_rate": "50.0",
+            "latency_p99_ms": "0",
+        },
     }
     test_file = tmp_path / "test.yml"
     test_file.write_text(
