@@ -19,7 +19,7 @@ import httpx
 
 from playbook.errors import RunFailed
 from scenarios.chaosdrill import drillapi
-from scenarios.chaosdrill.guard import Configuration, Secrets, call, guarded, secret
+from scenarios.chaosdrill.guard import Configuration, Secrets, admin_call, guarded, secret
 from scenarios.faultproxy.model import ProxyFaults
 from scenarios.load import runner as load_runner
 from scenarios.procs import wait_until
@@ -59,7 +59,6 @@ def inject_fault(
     secrets: Secrets | None = None,
 ) -> dict[str, Any]:
     """Set the target's fault switches to exactly these values (``PUT /admin/faults``)."""
-    allow = guarded(configuration, target_url)
     faults = Faults(
         latency_ms=latency_ms,
         error_rate=error_rate,
@@ -67,11 +66,13 @@ def inject_fault(
         dependency_hang=dependency_hang,
         cpu_burn_threads=cpu_burn_threads,
     )
-    report: dict[str, Any] = call(
+    report: dict[str, Any] = admin_call(
         "PUT",
-        f"{target_url.rstrip('/')}/admin/faults",
-        allow=allow,
-        token=secret(secrets, "target_admin_token"),
+        target_url,
+        "/admin/faults",
+        auth_from="target_admin_token",
+        configuration=configuration,
+        secrets=secrets,
         body=faults.model_dump(),
     )
     return report
@@ -84,12 +85,13 @@ def clear_faults(
     secrets: Secrets | None = None,
 ) -> dict[str, Any]:
     """Clear every fault switch (reclaiming leaked connections) and wait until healthy."""
-    allow = guarded(configuration, target_url)
-    report: dict[str, Any] = call(
+    report: dict[str, Any] = admin_call(
         "DELETE",
-        f"{target_url.rstrip('/')}/admin/faults",
-        allow=allow,
-        token=secret(secrets, "target_admin_token"),
+        target_url,
+        "/admin/faults",
+        auth_from="target_admin_token",
+        configuration=configuration,
+        secrets=secrets,
     )
     wait_until(
         lambda: _healthy(target_url),
@@ -106,12 +108,13 @@ def crash_target(
     secrets: Secrets | None = None,
 ) -> dict[str, Any]:
     """Crash the target process (``POST /admin/crash``) and wait until it stops answering."""
-    allow = guarded(configuration, target_url)
-    report: dict[str, Any] = call(
+    report: dict[str, Any] = admin_call(
         "POST",
-        f"{target_url.rstrip('/')}/admin/crash",
-        allow=allow,
-        token=secret(secrets, "target_admin_token"),
+        target_url,
+        "/admin/crash",
+        auth_from="target_admin_token",
+        configuration=configuration,
+        secrets=secrets,
         expect=(202,),
     )
     started = time.monotonic()
@@ -150,7 +153,6 @@ def set_proxy_faults(
     secrets: Secrets | None = None,
 ) -> dict[str, Any]:
     """Set the fault proxy's faults to exactly these values (``PUT /faults``)."""
-    allow = guarded(configuration, proxy_control_url)
     faults = ProxyFaults(
         latency_ms=latency_ms,
         jitter_ms=jitter_ms,
@@ -159,11 +161,13 @@ def set_proxy_faults(
         blackhole=blackhole,
         down=down,
     )
-    result: dict[str, Any] = call(
+    result: dict[str, Any] = admin_call(
         "PUT",
-        f"{proxy_control_url.rstrip('/')}/faults",
-        allow=allow,
-        token=secret(secrets, "proxy_admin_token"),
+        proxy_control_url,
+        "/faults",
+        auth_from="proxy_admin_token",
+        configuration=configuration,
+        secrets=secrets,
         body=faults.model_dump(),
     )
     return result
@@ -175,12 +179,13 @@ def clear_proxy_faults(
     secrets: Secrets | None = None,
 ) -> dict[str, Any]:
     """Clear every fault of the fault proxy (``DELETE /faults``)."""
-    allow = guarded(configuration, proxy_control_url)
-    result: dict[str, Any] = call(
+    result: dict[str, Any] = admin_call(
         "DELETE",
-        f"{proxy_control_url.rstrip('/')}/faults",
-        allow=allow,
-        token=secret(secrets, "proxy_admin_token"),
+        proxy_control_url,
+        "/faults",
+        auth_from="proxy_admin_token",
+        configuration=configuration,
+        secrets=secrets,
     )
     return result
 

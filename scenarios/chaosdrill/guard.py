@@ -17,7 +17,7 @@ import httpx
 from playbook.errors import InvalidDefinition, RunFailed
 from scenarios.allowlist import AllowList
 
-__all__ = ["Configuration", "Secrets", "UnexpectedStatus", "call", "guarded", "secret"]
+__all__ = ["Configuration", "Secrets", "UnexpectedStatus", "admin_call", "call", "guarded", "secret"]
 
 #: What Chaos Toolkit passes as ``configuration`` and (flattened) ``secrets``.
 Configuration = Mapping[str, Any]
@@ -83,3 +83,23 @@ def call(
     if not response.content:
         return None
     return response.json()
+
+
+def admin_call(
+    method: str,
+    base_url: str,
+    path: str,
+    *,
+    auth_from: str,
+    configuration: Configuration | None,
+    secrets: Secrets | None,
+    body: Mapping[str, Any] | None = None,
+    expect: tuple[int, ...] = (200,),
+) -> Any:
+    """One authenticated request to ``base_url + path``: the allow-list is checked first,
+    then the secret named ``auth_from`` is read, then the request is sent."""
+    allow = guarded(configuration, base_url)
+    token = secret(secrets, auth_from)
+    return call(
+        method, f"{base_url.rstrip('/')}{path}", allow=allow, token=token, body=body, expect=expect
+    )

@@ -24,7 +24,7 @@ from typing import Any
 import httpx
 
 from playbook.errors import RunFailed
-from scenarios.chaosdrill.guard import Configuration, Secrets, call, guarded, secret
+from scenarios.chaosdrill.guard import Configuration, Secrets, admin_call, call, guarded
 from scenarios.load.runner import CURRENT, LoadRun, read_stats
 
 __all__ = [
@@ -129,12 +129,13 @@ def target_faults(
     secrets: Secrets | None = None,
 ) -> dict[str, Any]:
     """The target's fault switches, active faults and pool (``GET /admin/faults``)."""
-    allow = guarded(configuration, target_url)
-    report: dict[str, Any] = call(
+    report: dict[str, Any] = admin_call(
         "GET",
-        f"{target_url.rstrip('/')}/admin/faults",
-        allow=allow,
-        token=secret(secrets, "target_admin_token"),
+        target_url,
+        "/admin/faults",
+        auth_from="target_admin_token",
+        configuration=configuration,
+        secrets=secrets,
     )
     return report
 
