@@ -7,8 +7,8 @@ sits in the ``-wal`` file; a process crash cannot lose it (the OS owns the writt
 so ``synchronous=NORMAL`` would already be enough for ``kill -9``. ``NORMAL`` can lose the
 last transactions on a power cut or an OS crash, though, so the default is ``FULL`` (an
 fsync of the WAL at every commit); pass ``synchronous="NORMAL"`` to trade that guarantee for
-speed. ``tests/drills/test_store.py`` kills a writer with SIGKILL and checks every
-acknowledged record is there.
+speed (the web server does, by default: ``DRILLBIT_DB_SYNCHRONOUS``). ``tests/drills/test_store.py``
+kills a writer with SIGKILL in both modes and checks every acknowledged record is there.
 
 Every session row holds the exact script, playbook and rubric it was started with (as
 JSON), so a session reopens identically even after the library or the playbook changed.

@@ -75,7 +75,7 @@ def open_services(settings: Settings, *, clock: WallClock | None = None) -> Serv
     secret = load_secret(settings)
     admin_token = load_admin_token(settings)
     settings.db_path.parent.mkdir(parents=True, exist_ok=True)
-    store = Store(settings.db_path)
+    store = Store(settings.db_path, synchronous=settings.db_synchronous)
     manager = SessionManager(store, playbook=book, clock=clock)
     services = Services(
         settings=settings,

@@ -12,7 +12,7 @@ import ipaddress
 import os
 import secrets
 from pathlib import Path
-from typing import Self
+from typing import Literal, Self
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -50,6 +50,15 @@ class Settings(BaseSettings):
         default=None, min_length=16, description="bearer token of the room-creation API"
     )
     max_body_bytes: int = Field(default=256 * 1024, ge=1024)
+    db_synchronous: Literal["FULL", "NORMAL"] = Field(
+        default="NORMAL",
+        description=(
+            "SQLite sync mode. Both keep every acknowledged event through a crash or kill -9 "
+            "of the server (WAL: a commit is in the OS's hands before the answer goes out); "
+            "FULL also survives a power cut or OS crash, at an fsync per action (the 20x10 "
+            "load test's p95 went from 79 to 100 ms)"
+        ),
+    )
     study_workers: int = Field(default=1, ge=1, description="worker processes per study run")
     tick_seconds: float = Field(default=1.0, gt=0, le=10, description="timed-inject timer")
     sse_max_seconds: float = Field(

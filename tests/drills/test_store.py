@@ -38,7 +38,7 @@ from playbook.rubric import default_rubric
 book = default_playbook()
 session = DrillSession.create(
     script=find_script("conn-pool-leak", playbook=book), playbook=book, rubric=default_rubric(),
-    store=Store(sys.argv[1]), clock=VirtualClock(), session_id="crash",
+    store=Store(sys.argv[1], synchronous=sys.argv[2]), clock=VirtualClock(), session_id="crash",
 )
 session.join("alice")
 session.start()
@@ -50,11 +50,13 @@ while True:
 """
 
 
-def test_acknowledged_records_survive_sigkill(tmp_path: Path) -> None:
+@pytest.mark.parametrize("synchronous", ["FULL", "NORMAL"])
+def test_acknowledged_records_survive_sigkill(tmp_path: Path, synchronous: str) -> None:
     db = tmp_path / "drills.db"
     acked = 0
     with subprocess.Popen(
-        [sys.executable, "-c", WRITER, str(db)], cwd=ROOT, stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", WRITER, str(db), synchronous],
+        cwd=ROOT, stdout=subprocess.PIPE, text=True,
     ) as child:
         assert child.stdout is not None
         for line in child.stdout:

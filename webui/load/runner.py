@@ -24,7 +24,7 @@ import httpx
 
 __all__ = ["LOCUSTFILE", "main", "read_stats"]
 
-LOCUSTFILE = Path(__file__).with_name("locustfile.py")
+LOCUSTFILE = Path(__file__).parent.parent / "locustfile.py"  # webui/locustfile.py
 
 
 def _start_server(data_dir: Path, token: str) -> tuple[subprocess.Popen[str], str]:
