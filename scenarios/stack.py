@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import secrets
 import sys
 from collections.abc import Callable, Mapping
@@ -33,6 +32,7 @@ import httpx
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
+from drillbit.settings import load_settings
 from playbook.errors import DrillbitError, RunFailed
 from scenarios.allowlist import AllowList
 from scenarios.load.runner import stop_recorded_load
@@ -545,7 +545,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.command == "up":
-            token = os.environ.get("DRILLBIT_DRILL_TOKEN")
+            drill_token = load_settings().drill_token
+            token = drill_token.get_secret_value() if drill_token else None
             if args.drill_token_file is not None:
                 token = args.drill_token_file.read_text().strip()
             config = StackConfig(

@@ -12,14 +12,23 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
 import random
-from pathlib import Path
 from typing import Any
 
 from locust import HttpUser, constant, task
 
-ROOMS: list[dict[str, str]] = json.loads(Path(os.environ["DRILLBIT_LOAD_ROOMS"]).read_text(encoding="utf-8"))
+from drillbit.settings import load_settings
+
+
+def _rooms() -> list[dict[str, str]]:
+    path = load_settings().load_rooms
+    if path is None:
+        raise SystemExit("DRILLBIT_LOAD_ROOMS must name the rooms file (webui.load sets it)")
+    rooms: list[dict[str, str]] = json.loads(path.read_text(encoding="utf-8"))
+    return rooms
+
+
+ROOMS = _rooms()
 _numbers = itertools.count()
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import time
 from pathlib import Path
 from typing import Annotated, Literal
@@ -12,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from drillbit.settings import load_settings
 from drills.autopilot import PROFILES, profile, run_autopilot
 from drills.clock import SystemClock, VirtualClock
 from drills.events import Record
@@ -29,15 +29,13 @@ from playbook.model import DEFAULT_PLAYBOOK_PATH, Playbook, load_playbook
 
 __all__ = ["register"]
 
-DEFAULT_DB = "drillbit.db"
-
 PlaybookOpt = Annotated[
     Path | None,
     typer.Option("--playbook", help="playbook YAML (default: the shipped default playbook)"),
 ]
 DbOpt = Annotated[
     Path | None,
-    typer.Option("--db", help=f"SQLite file of drill sessions (default: $DRILLBIT_DB or ./{DEFAULT_DB})"),
+    typer.Option("--db", help="SQLite file of drill sessions (default: $DRILLBIT_DB, else DATA_DIR/drillbit.db: the web UI's)"),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON")]
 
@@ -50,7 +48,10 @@ def _playbook(path: Path | None) -> Playbook:
 
 
 def _store(db: Path | None) -> Store:
-    return Store(db or Path(os.environ.get("DRILLBIT_DB", DEFAULT_DB)))
+    """The given store, else the web UI's (one settings object: the same default for both)."""
+    path = db or load_settings().db_path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return Store(path)
 
 
 def list_scripts(playbook: PlaybookOpt = None, as_json: JsonOpt = False) -> None:

@@ -8,7 +8,6 @@ progress (on stderr with ``--json``, so stdout holds the JSON alone) and the rep
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -16,6 +15,7 @@ from typing import Annotated
 import typer
 from pydantic import SecretStr, ValidationError
 
+from drillbit.settings import load_settings
 from drills.autopilot import PROFILES
 from playbook.errors import InvalidDefinition
 from scenarios.gameday import (
@@ -35,8 +35,7 @@ __all__ = ["register"]
 def _admin_token(path: Path | None) -> SecretStr | None:
     if path is not None:
         return SecretStr(path.read_text().strip())
-    value = os.environ.get("DRILLBIT_ADMIN_TOKEN")
-    return SecretStr(value) if value else None
+    return load_settings().admin_token
 
 
 def run(

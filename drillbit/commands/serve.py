@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from pydantic import ValidationError
 
-from playbook.errors import InvalidDefinition
+from drillbit.settings import load_settings
 from webui.serve import serve as run
-from webui.settings import Settings
 
 __all__ = ["register"]
 
@@ -22,14 +20,7 @@ def serve(
     data_dir: Annotated[Path | None, typer.Option("--data-dir", help="secret, admin token, study runs (default ./var)")] = None,
 ) -> None:
     """Serve the web UI and print its URL; Ctrl-C stops it."""
-    given: dict[str, Any] = {"host": host, "port": port, "db": db, "data_dir": data_dir}
-    try:
-        settings = Settings(**{k: v for k, v in given.items() if v is not None})
-    except ValidationError as exc:
-        first = exc.errors(include_url=False)[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise InvalidDefinition(f"{where}: {first['msg']}" if where else str(first["msg"])) from None
-    run(settings)
+    run(load_settings(host=host, port=port, db=db, data_dir=data_dir))
 
 
 def register(app: typer.Typer) -> None:

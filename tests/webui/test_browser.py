@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from drillbit.settings import Settings
+
 CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 ARGS = [
@@ -58,7 +60,7 @@ def server(tmp_path: Path) -> Iterator[str]:
 
 
 def shoot(page: object, name: str) -> None:
-    if os.environ.get("DRILLBIT_SCREENSHOTS") == "1":
+    if Settings().screenshots:
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
 
