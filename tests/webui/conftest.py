@@ -48,7 +48,7 @@ class Browser:
 
     def __init__(self, client: TestClient) -> None:
         self.client = client
-        self.jar = httpx.Cookies()
+        self.jar = type(client.cookies)()  # httpx's or httpx2's, whichever the client uses
 
     def request(self, method: str, url: str, *, csrf: bool = True, **kwargs: Any) -> httpx.Response:
         self.client.cookies = self.jar
@@ -58,7 +58,7 @@ class Browser:
                 self.client.get("/join")
             headers.setdefault("X-CSRF-Token", self.client.cookies.get("csrftoken", ""))
         response = self.client.request(method, url, headers=headers, follow_redirects=False, **kwargs)
-        self.jar = httpx.Cookies(self.client.cookies)
+        self.jar = type(self.client.cookies)(self.client.cookies)
         return response
 
     def get(self, url: str, **kwargs: Any) -> httpx.Response:
