@@ -6,24 +6,40 @@ Browser pages authenticate with cookies scoped to the room's path (``/rooms/ID``
   link, checked against the stored hash in constant time on every request);
 - the participant cookie holds a signed participant token (room and display name).
 
+Facilitators sign in once (``/signin``, with the admin token): the sign-in cookie
+(HttpOnly, SameSite=Strict, path ``/``) opens rooms from the home page and the studies pages
+(:data:`SignedInDep`); without it a page redirects to the sign-in form and anything else is
+401. Participants never sign in: they join a room by its code.
+
 The JSON API under ``/api/`` reads only ``Authorization: Bearer`` tokens, never cookies, so
 it needs no CSRF protection. Its schemes (one per kind of token) appear in the OpenAPI docs.
 A missing token is 401, a wrong one 403.
+
+Wrong join codes, facilitator keys and admin tokens count against the client's guesses
+(:class:`~webui.limits.Guesses`): past the limit every attempt is 429 for a while.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Annotated, cast
+from urllib.parse import quote
 
 from fastapi import Depends, HTTPException, Path, Request, Response, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from drills.session import DrillSession
-from webui.security import constant_time_equal, participant_of
+from webui.security import (
+    constant_time_equal,
+    facilitator_session,
+    facilitator_session_valid,
+    participant_of,
+)
 from webui.services import Services
 
 __all__ = [
+    "SIGNIN_COOKIE",
     "AdminDep",
     "CsrfDep",
     "FacilitatorApiDep",
@@ -35,12 +51,22 @@ __all__ = [
     "ReaderDep",
     "RoomDep",
     "ServicesDep",
+    "SignInRequired",
+    "SignedInDep",
+    "client_of",
     "facilitator_cookie",
+    "guarded",
+    "is_signed_in",
     "participant_cookie",
     "remember_facilitator",
     "remember_participant",
+    "remember_sign_in",
     "room_path",
+    "signed_in",
 ]
+
+SIGNIN_COOKIE = "drillbit_facilitator"
+_SIGNIN_HOURS = 12
 
 
 def facilitator_cookie(room: str) -> str:
@@ -81,6 +107,59 @@ def _services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(_services)]
 
 
+def client_of(request: Request) -> str:
+    """The client a guess is counted against: its address."""
+    return request.client.host if request.client else "unknown"
+
+
+def guarded(services: Services, request: Request, right: bool) -> bool:
+    """``right``, after refusing a client that guessed too often (429) and counting a miss."""
+    client = client_of(request)
+    services.guesses.check(client)
+    if not right:
+        services.guesses.wrong(client)
+    return right
+
+
+# -- the facilitator's sign-in (cookie) -------------------------------------------------------
+class SignInRequired(Exception):
+    """No valid sign-in: pages redirect to the sign-in form, everything else is 401."""
+
+    def __init__(self, next_path: str) -> None:
+        super().__init__("sign in as a facilitator first (the admin token, at /signin)")
+        self.next_path = next_path
+
+    @property
+    def location(self) -> str:
+        return f"/signin?next={quote(self.next_path, safe='/')}"
+
+
+def is_signed_in(request: Request, services: Services) -> bool:
+    token = request.cookies.get(SIGNIN_COOKIE, "")
+    return bool(token) and facilitator_session_valid(
+        services.secret, services.admin_token, token, now=time.time()
+    )
+
+
+def remember_sign_in(response: Response, request: Request, services: Services) -> None:
+    """Sign this browser in for a few hours (HttpOnly, SameSite=Strict, every path)."""
+    expires = int(time.time()) + _SIGNIN_HOURS * 3600
+    response.set_cookie(
+        SIGNIN_COOKIE, facilitator_session(services.secret, services.admin_token, expires=expires),
+        max_age=_SIGNIN_HOURS * 3600, path="/", httponly=True, samesite="strict",
+        secure=request.url.scheme == "https",
+    )
+
+
+def signed_in(request: Request, services: ServicesDep) -> None:
+    """The dependency of facilitator-only pages: SignInRequired without a valid sign-in."""
+    if not is_signed_in(request, services):
+        raise SignInRequired(request.url.path)
+
+
+SignedInDep = Annotated[None, Depends(signed_in)]
+
+
 def _csrf(request: Request) -> str:
     """The CSRF token the page's forms must echo (see :class:`webui.middleware.CsrfProtect`)."""
     return str(getattr(request.state, "csrf_token", ""))
@@ -119,7 +198,7 @@ def _joined(services: Services, room: DrillSession, token: str) -> Participant |
 # -- pages (cookies) --------------------------------------------------------------------------
 def _page_facilitator(room: RoomDep, request: Request, services: ServicesDep) -> DrillSession:
     key = request.cookies.get(facilitator_cookie(room.id), "")
-    if not key or not services.is_facilitator(room.id, key):
+    if not key or not guarded(services, request, services.is_facilitator(room.id, key)):
         raise HTTPException(
             status.HTTP_403_FORBIDDEN,
             "this page is the facilitator's: open the room with its facilitator link",
@@ -184,9 +263,10 @@ def _forbidden(reason: str) -> HTTPException:
 
 
 def _api_admin(
-    services: ServicesDep, credentials: Annotated[Credentials, Depends(_admin_scheme)]
+    request: Request, services: ServicesDep, credentials: Annotated[Credentials, Depends(_admin_scheme)]
 ) -> None:
-    if not _is_admin(services, _token(credentials, "the admin token")):
+    token = _token(credentials, "the admin token")
+    if not guarded(services, request, _is_admin(services, token)):
         raise _forbidden("wrong admin token")
 
 
@@ -195,11 +275,13 @@ AdminDep = Annotated[None, Depends(_api_admin)]
 
 def _api_facilitator(
     room: RoomDep,
+    request: Request,
     services: ServicesDep,
     credentials: Annotated[Credentials, Depends(_facilitator_scheme)],
 ) -> DrillSession:
     token = _token(credentials, "the room's facilitator key")
-    if not (_is_admin(services, token) or services.is_facilitator(room.id, token)):
+    right = _is_admin(services, token) or services.is_facilitator(room.id, token)
+    if not guarded(services, request, right):
         raise _forbidden("not this room's facilitator key")
     return room
 
@@ -223,6 +305,7 @@ ParticipantApiDep = Annotated[Participant, Depends(_api_participant)]
 
 def _api_reader(
     room: RoomDep,
+    request: Request,
     services: ServicesDep,
     credentials: Annotated[Credentials, Depends(_participant_scheme)],
 ) -> tuple[DrillSession, bool]:
@@ -230,7 +313,7 @@ def _api_reader(
     token = _token(credentials, "a participant token or the facilitator key")
     if _joined(services, room, token) is not None:  # the common case first: no store read
         return room, False
-    if _is_admin(services, token) or services.is_facilitator(room.id, token):
+    if guarded(services, request, _is_admin(services, token) or services.is_facilitator(room.id, token)):
         return room, True
     raise _forbidden("not a token of this room")
 
@@ -240,6 +323,7 @@ ReaderDep = Annotated[tuple[DrillSession, bool], Depends(_api_reader)]
 
 def _api_injector(
     room: RoomDep,
+    request: Request,
     services: ServicesDep,
     credentials: Annotated[Credentials, Depends(_injector_scheme)],
 ) -> DrillSession:
@@ -249,7 +333,7 @@ def _api_injector(
         or services.is_facilitator(room.id, token)
         or services.receivers.room_of(token) == room.id
     )
-    if not allowed:
+    if not guarded(services, request, allowed):
         raise _forbidden("not a token that may inject into this room")
     return room
 

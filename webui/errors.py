@@ -5,11 +5,13 @@ error                      status  when
 =========================  ======  ============================================================
 ``RequestValidationError``  422    a request does not match its model (FastAPI's own check)
 ``ValidationError``         422    a body validated in a route (actions, injects) is wrong
+``LimitReached``            429    a budget is used up (rooms, events, guesses; ``Retry-After``)
 ``InvalidDefinition``       422    a drill, study, form or payload is wrong (``UnknownScript``)
 ``ActionRefused``           409    a drill rule refused an action; nothing changed
 ``SessionNotFound``         404    no such room (or join code)
 ``RunFailed``               500    something broke while running (``StoreFailed``); any
                                    other ``DrillbitError`` too
+``SignInRequired``          401    no facilitator sign-in (a page navigation: 303 to ``/signin``)
 ``HTTPException``           any    auth (401/403), unknown pages (404), methods (405)
 =========================  ======  ============================================================
 
@@ -25,12 +27,14 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from drills.errors import ActionRefused, SessionNotFound
 from playbook.errors import DrillbitError, InvalidDefinition, RunFailed
+from webui.deps import SignInRequired
+from webui.limits import LimitReached, TooManyGuesses
 from webui.rendering import templates
 
 __all__ = ["install_handlers", "validation_reason", "wants_html"]
@@ -90,6 +94,21 @@ async def _invalid(request: Request, exc: Exception) -> Response:
     return _answer(request, 422, exc.one_line())
 
 
+async def _limit(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, LimitReached)
+    response = _answer(request, 429, exc.one_line())
+    if isinstance(exc, TooManyGuesses):
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+async def _sign_in(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, SignInRequired)
+    if request.method == "GET" and wants_html(request):
+        return RedirectResponse(exc.location, status_code=303)
+    return _answer(request, 401, str(exc))
+
+
 async def _refused(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ActionRefused)
     return _answer(request, 409, exc.reason, action=exc.action)
@@ -113,6 +132,8 @@ async def _http(request: Request, exc: Exception) -> Response:
 def install_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _request_invalid)
     app.add_exception_handler(ValidationError, _model_invalid)
+    app.add_exception_handler(LimitReached, _limit)
+    app.add_exception_handler(SignInRequired, _sign_in)
     app.add_exception_handler(InvalidDefinition, _invalid)
     app.add_exception_handler(ActionRefused, _refused)
     app.add_exception_handler(SessionNotFound, _not_found)

@@ -2,6 +2,10 @@
 
 Each function takes the :class:`~webui.services.Services` and a room, calls the engine, and
 pokes the room's live pages; engine errors propagate to :mod:`webui.errors`.
+
+The server's room budgets are kept here: at most ``max_rooms`` rooms open at once, at most
+``max_events`` events in a room (actions, joins and injects past it are 429), and at most
+``max_text`` characters in any text of an action (a postmortem may be 25 times longer).
 """
 
 from __future__ import annotations
@@ -9,6 +13,9 @@ from __future__ import annotations
 import json
 from typing import Any, Literal
 
+from drills.actions import Action
+from drills.errors import ActionRefused
+from drills.events import Record
 from drills.manager import Created
 from drills.postmortem import draft_postmortem
 from drills.report import compare, render
@@ -16,14 +23,20 @@ from drills.scoring import ScoreReport, score_session
 from drills.session import DrillSession
 from playbook.errors import InvalidDefinition
 from playbook.templates import POSTMORTEM_SECTIONS, missing_sections
+from webui.limits import LimitReached
+from webui.names import display_name, taken
 from webui.pages import Links
 from webui.schemas import ControlRequest
 from webui.services import Services
 
 __all__ = [
+    "act",
     "apply_control",
+    "check_text",
     "create_room",
     "deliver_inject",
+    "ensure_space",
+    "join_room",
     "links",
     "postmortem_export",
     "score_export",
@@ -37,12 +50,61 @@ def create_room(services: Services, script_id: str, *, speed: float = 1.0, start
     if script is None:
         known = ", ".join(s.id for s in services.library)
         raise InvalidDefinition(f"no drill {script_id!r} in the library (known: {known})", field="script")
+    open_rooms = sum(1 for s in services.manager.open_all() if s.state.status != "ended")
+    if open_rooms >= services.settings.max_rooms:
+        raise LimitReached(
+            f"{open_rooms} rooms are open, the most this server keeps (DRILLBIT_MAX_ROOMS); "
+            "end one first", field="script"
+        )
     created = services.manager.create(script)
     services.receivers.token(created.session.id)
     if start:
         created.session.start(speed=speed)
     services.hub.poke(created.session.id)
     return created
+
+
+def ensure_space(services: Services, session: DrillSession, needed: int = 1) -> None:
+    """LimitReached if ``needed`` more events would take the room past ``max_events``."""
+    limit = services.settings.max_events
+    if session.last_seq() + needed > limit:
+        raise LimitReached(f"this room holds {limit} events, its most (DRILLBIT_MAX_EVENTS)")
+
+
+_POSTMORTEM_FACTOR = 25
+
+
+def check_text(services: Services, action: Action) -> None:
+    """InvalidDefinition naming the first text of ``action`` longer than ``max_text``."""
+    limit = services.settings.max_text
+    if action.type == "write_postmortem":
+        limit *= _POSTMORTEM_FACTOR
+    for name, value in action:
+        if isinstance(value, str) and len(value) > limit:
+            raise InvalidDefinition(
+                f"at most {limit} characters (DRILLBIT_MAX_TEXT), got {len(value)}", field=name
+            )
+
+
+def act(services: Services, session: DrillSession, actor: str, action: Action) -> list[Record]:
+    """Perform a participant's action within the room's budgets."""
+    check_text(services, action)
+    ensure_space(services, session)
+    records = session.act(actor, action)
+    services.hub.poke(session.id)
+    return records
+
+
+def join_room(services: Services, session: DrillSession, raw_name: str) -> str:
+    """Join ``session`` under a checked display name (unique ignoring case); the name."""
+    name = display_name(raw_name)
+    with session.lock:  # the check and the join as one step: no two "Alice"s at once
+        if taken(name, session.state.participants):
+            raise ActionRefused("join", f"the name {name!r} is taken in this drill (names ignore case)")
+        ensure_space(services, session)
+        record = session.join(name)
+    services.hub.poke(session.id)
+    return record.actor or name
 
 
 def links(base_url: str, services: Services, session: DrillSession, key: str) -> Links:
@@ -73,6 +135,7 @@ def apply_control(services: Services, session: DrillSession, request: ControlReq
 
 def deliver_inject(services: Services, session: DrillSession, spec: dict[str, Any]) -> list[int]:
     """Deliver an ad-hoc inject now; the seq of the records it produced."""
+    ensure_space(services, session)
     records = session.inject(spec)
     services.hub.poke(session.id)
     return [r.seq for r in records]

@@ -10,8 +10,11 @@
 - CSRF uses the double-submit pattern: a random ``csrftoken`` cookie that every unsafe
   browser request must echo in a form field or the ``X-CSRF-Token`` header.
 
-Every signed value starts with a purpose (``p1:``, ``r1:``) so a token made for one use is
-never accepted for another.
+- A facilitator's sign-in is a signed token (``f1:EXPIRY:TOKEN-DIGEST``) in an HttpOnly,
+  SameSite=Strict cookie: it expires, and changing the admin token signs everyone out.
+
+Every signed value starts with a purpose (``p1:``, ``r1:``, ``f1:``) so a token made for one
+use is never accepted for another.
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ __all__ = [
     "CSRF_FIELD",
     "CSRF_HEADER",
     "constant_time_equal",
+    "facilitator_session",
+    "facilitator_session_valid",
     "new_token",
     "participant_of",
     "participant_token",
@@ -42,6 +47,7 @@ CSRF_HEADER = "x-csrf-token"
 
 _PARTICIPANT = "p1"
 _RECEIVER = "r1"
+_FACILITATOR = "f1"
 
 
 def new_token(nbytes: int = 24) -> str:
@@ -117,3 +123,24 @@ def receiver_claim(secret: bytes, token: str) -> tuple[str, int] | None:
     if purpose != _RECEIVER or not room or not generation.isdigit():
         return None
     return room, int(generation)
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()[:16]
+
+
+def facilitator_session(secret: bytes, admin_token: str, *, expires: int) -> str:
+    """A facilitator sign-in valid until ``expires`` (Unix seconds) for this admin token."""
+    return sign(secret, f"{_FACILITATOR}:{expires}:{_digest(admin_token)}")
+
+
+def facilitator_session_valid(secret: bytes, admin_token: str, token: str, *, now: float) -> bool:
+    """Whether ``token`` is an unexpired sign-in made with the current admin token."""
+    value = unsign(secret, token)
+    if value is None:
+        return False
+    purpose, _, rest = value.partition(":")
+    expires, _, digest = rest.partition(":")
+    if purpose != _FACILITATOR or not expires.isdigit():
+        return False
+    return int(expires) > now and constant_time_equal(digest, _digest(admin_token))

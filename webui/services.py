@@ -15,6 +15,7 @@ from drills.session import DrillSession
 from drills.store import Store
 from playbook.model import Playbook, default_playbook, load_playbook
 from webui.hub import Hub
+from webui.limits import Guesses
 from webui.receivers import ReceiverTokens
 from webui.settings import Settings, load_admin_token, load_secret
 from webui.studies import StudyRunner
@@ -36,6 +37,7 @@ class Services:
     secret: bytes
     admin_token: str
     library: list[DrillScript]
+    guesses: Guesses
     _seen: dict[str, int] = field(default_factory=dict)
 
     def script(self, script_id: str) -> DrillScript | None:
@@ -88,6 +90,7 @@ def open_services(settings: Settings, *, clock: WallClock | None = None) -> Serv
         secret=secret,
         admin_token=admin_token,
         library=load_library(book),
+        guesses=Guesses(settings.guesses_per_minute),
     )
     services.changed(manager.open_all())
     return services

@@ -95,6 +95,13 @@ class Harness:
     def browser(self) -> Browser:
         return Browser(self.client)
 
+    def signed_in(self) -> Browser:
+        """A facilitator's browser, signed in with the admin token."""
+        browser = self.browser()
+        response = browser.post("/signin", data={"token": ADMIN, "next": "/"})
+        assert response.status_code == 303, response.text
+        return browser
+
     def open_room(self, script: str = FAST, *, speed: float = 60, start: bool = True) -> Room:
         response = self.client.post(
             "/api/v1/rooms",

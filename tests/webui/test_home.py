@@ -6,16 +6,16 @@ from tests.webui.conftest import FAST, Harness
 
 
 def test_the_home_page_lists_the_library_with_a_description_each(harness: Harness) -> None:
-    page = harness.client.get("/")
+    page = harness.signed_in().get("/")
     assert page.status_code == 200
     assert page.text.count('data-drill="') == 7
     assert "Payments failing at the card processor" in page.text
     assert 'name="csrf_token"' in page.text
-    assert "csrftoken=" in page.headers["set-cookie"]
+    assert "csrftoken=" in harness.browser().get("/").headers["set-cookie"]
 
 
 def test_opening_a_room_from_the_library_makes_the_browser_its_facilitator(harness: Harness) -> None:
-    browser = harness.browser()
+    browser = harness.signed_in()
     response = browser.post("/rooms", data={"script": FAST})
     assert response.status_code == 303
     location = response.headers["location"]
@@ -26,7 +26,7 @@ def test_opening_a_room_from_the_library_makes_the_browser_its_facilitator(harne
 
 
 def test_opening_a_room_for_an_unknown_drill_shows_why(harness: Harness) -> None:
-    response = harness.browser().post("/rooms", data={"script": "nope"}, headers={"Accept": "text/html"})
+    response = harness.signed_in().post("/rooms", data={"script": "nope"}, headers={"Accept": "text/html"})
     assert response.status_code == 422
     assert "no drill &#39;nope&#39; in the library" in response.text
 

@@ -65,7 +65,7 @@ def test_forms_without_the_csrf_token_are_refused(harness: Harness, path: str, f
 
 
 def test_a_form_may_carry_the_csrf_token_as_a_field(harness: Harness) -> None:
-    browser = harness.browser()
+    browser = harness.signed_in()
     browser.get("/")
     token = browser.jar.get("csrftoken")
     assert token

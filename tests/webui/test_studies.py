@@ -14,16 +14,17 @@ VARIANTS = """
 
 
 def test_the_shipped_studies_are_listed_with_a_form_each(harness: Harness) -> None:
-    page = harness.client.get("/studies").text
+    browser = harness.signed_in()
+    page = browser.get("/studies").text
     for name in ("noise_reduction", "reference", "follow_the_sun", "mmc"):
         assert f'href="/studies/{name}"' in page
-    form = harness.client.get("/studies/noise_reduction").text
+    form = browser.get("/studies/noise_reduction").text
     assert "half_noise" in form and 'name="replications"' in form
-    assert harness.client.get("/studies/nope").status_code == 404
+    assert browser.get("/studies/nope").status_code == 404
 
 
 def test_a_run_goes_on_in_the_background_and_shows_the_simulators_results(harness: Harness) -> None:
-    browser = harness.browser()
+    browser = harness.signed_in()
     started = browser.post(
         "/studies/noise_reduction/runs",
         data={"replications": "2", "seed": "3", "horizon_days": "10", "variants": VARIANTS},
@@ -45,7 +46,7 @@ def test_a_run_goes_on_in_the_background_and_shows_the_simulators_results(harnes
 
 
 def test_a_bad_variant_form_is_refused_before_anything_runs(harness: Harness) -> None:
-    browser = harness.browser()
+    browser = harness.signed_in()
     form = {"replications": "2", "seed": "1", "variants": "- name: x\n  set: {alerts.nope: 1}\n"}
     response = browser.post("/studies/noise_reduction/runs", data=form)
     assert response.status_code == 422
@@ -56,7 +57,7 @@ def test_a_bad_variant_form_is_refused_before_anything_runs(harness: Harness) ->
 
 
 def test_an_uploaded_study_is_validated_and_then_offered(harness: Harness) -> None:
-    browser = harness.browser()
+    browser = harness.signed_in()
     text = Path("simulator/studies/mmc.yaml").read_text(encoding="utf-8").replace("name: mmc", "name: mine", 1)
     uploaded = browser.post("/studies/upload", files={"file": ("Mine.yaml", text.encode(), "application/x-yaml")})
     assert uploaded.status_code == 303

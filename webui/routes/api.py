@@ -32,14 +32,17 @@ from webui.deps import (
     ServicesDep,
 )
 from webui.forms import inject_from_request
+from webui.rooms import act as act_in_room
 from webui.rooms import (
     apply_control,
     create_room,
     deliver_inject,
+    join_room,
     links,
     postmortem_export,
     score_export,
 )
+from webui.routes.home import room_by_code
 from webui.schemas import (
     ControlRequest,
     InjectAccepted,
@@ -62,9 +65,9 @@ _ROOM: Responses = {**_AUTH, 404: {"description": "no such room"}}
 _REFUSED: Responses = {409: {"description": "a drill rule refused it (the reason says which); nothing changed"}}
 
 
-@router.get("/api/v1/library", response_model=list[LibraryEntry])
-def library(services: ServicesDep) -> list[LibraryEntry]:
-    """The drills a room can be opened for."""
+@router.get("/api/v1/library", response_model=list[LibraryEntry], responses=_AUTH)
+def library(services: ServicesDep, _: AdminDep) -> list[LibraryEntry]:
+    """The drills a room can be opened for, with their expected severity (admin token: truth)."""
     book = services.playbook
     return [
         LibraryEntry(
@@ -177,11 +180,11 @@ def postmortem(
 
 @router.post("/api/v1/join", status_code=status.HTTP_201_CREATED, response_model=Joined, responses={404: {"description": "no room with that join code"}, **_REFUSED})
 def join(body: JoinRequest, request: Request, services: ServicesDep) -> Joined:
-    """Join a room by its code; the answer's token is the participant's bearer token."""
-    session = services.manager.by_join_code(body.join_code)
-    record = session.join(body.name)
-    services.hub.poke(session.id)
-    name = record.actor or body.name
+    """Join a room by its code; the answer's token is the participant's bearer token.
+
+    Names are NFKC-normalised, unique ignoring case, and refused with look-alike characters."""
+    session = room_by_code(services, request, body.join_code)
+    name = join_room(services, session, body.name)
     return Joined(
         session_id=session.id,
         name=name,
@@ -219,6 +222,5 @@ def act(
 ) -> Response:
     """Perform an action as the participant; the records it produced, as participants see them."""
     room = participant.session
-    records = room.act(participant.name, action)
-    services.hub.poke(room.id)
+    records = act_in_room(services, room, participant.name, action)
     return _json(events_since(room, records[0].seq - 1 if records else room.last_seq()))

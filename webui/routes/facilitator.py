@@ -18,6 +18,7 @@ from webui.deps import (
     RoomDep,
     ServicesDep,
     facilitator_cookie,
+    guarded,
     remember_facilitator,
 )
 from webui.forms import inject_from_form
@@ -42,9 +43,9 @@ def _links(request: Request, services: Services, room: FacilitatorPageDep) -> Li
 
 
 @router.get("/facilitate")
-def facilitate(room: RoomDep, services: ServicesDep, key: str = "") -> Response:
+def facilitate(request: Request, room: RoomDep, services: ServicesDep, key: str = "") -> Response:
     """The secret facilitator link: keeps the key in a cookie and drops it from the URL."""
-    if not key or not services.is_facilitator(room.id, key):
+    if not key or not guarded(services, request, services.is_facilitator(room.id, key)):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "this facilitator link is not valid for this room")
     response = RedirectResponse(f"/rooms/{room.id}/facilitator", status_code=303)
     remember_facilitator(response, room.id, key)

@@ -15,6 +15,7 @@ from webui.forms import action_from_form
 from webui.pages import participant_context, participant_panels
 from webui.rendering import templates
 from webui.responses import done
+from webui.rooms import act as act_in_room
 from webui.security import participant_of
 from webui.streams import event_stream
 
@@ -60,6 +61,5 @@ async def act(request: Request, participant: ParticipantPageDep, services: Servi
     fields = {k: v for k, v in form.items() if isinstance(v, str)}
     action = action_from_form(fields, actor=participant.name)
     room = participant.session
-    await run_in_threadpool(room.act, participant.name, action)
-    services.hub.poke(room.id)
+    await run_in_threadpool(act_in_room, services, room, participant.name, action)
     return done(request, f"/rooms/{room.id}")

@@ -1,6 +1,7 @@
 """Simulation studies: pick or upload one, adjust its variants, run it, read the results.
 
-Runs are child processes (:mod:`webui.studies`); the run page polls a progress fragment
+Only signed-in facilitators reach these pages (a run is heavy work on the server). Runs are
+child processes (:mod:`webui.studies`); the run page polls a progress fragment
 once a second until the run ends, then shows the verdict, the headline figures per variant
 and the simulator's own report (with its plots) and downloads.
 """
@@ -9,19 +10,19 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile, status
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile, status
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from playbook.errors import InvalidDefinition
 from simulator.results import HEADLINE, METRIC_INFO
-from webui.deps import CsrfDep, ServicesDep
+from webui.deps import CsrfDep, ServicesDep, signed_in
 from webui.rendering import templates
 from webui.studies import OUTPUTS, StudyEntry, parse_variants
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/studies", include_in_schema=False)
+router = APIRouter(prefix="/studies", include_in_schema=False, dependencies=[Depends(signed_in)])
 
 # The simulator's report is self-contained (inline CSS and SVG, no scripts): shown in a frame.
 _REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'"
