@@ -15,6 +15,10 @@ error                      status  when
 ``HTTPException``           any    auth (401/403), unknown pages (404), methods (405)
 =========================  ======  ============================================================
 
+Reasons never name a path of the server: :func:`redact` makes paths under the project, the
+data directory or the working directory relative, and reduces any other absolute path to its
+file name.
+
 Answers are JSON ``{"detail": reason}`` for the API and for htmx requests (the page's script
 shows the reason), and a small HTML page for a browser navigating (a form posted without
 JavaScript, a stale link).
@@ -22,6 +26,10 @@ JavaScript, a stale link).
 
 from __future__ import annotations
 
+import os
+import re
+from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -37,7 +45,24 @@ from webui.deps import SignInRequired
 from webui.limits import LimitReached, TooManyGuesses
 from webui.rendering import templates
 
-__all__ = ["install_handlers", "validation_reason", "wants_html"]
+__all__ = ["install_handlers", "redact", "server_roots", "validation_reason", "wants_html"]
+
+_PROJECT = Path(__file__).resolve().parent.parent
+_TOP = "bin|boot|dev|etc|home|lib|media|mnt|nix|opt|private|proc|root|run|snap|srv|sys|tmp|Users|usr|var|Volumes|work"
+_ABSOLUTE = re.compile(rf"(?<![\w.:/])/(?:{_TOP})(?:/[\w.@+-]+)*/([\w.@+-]+)|(?<![\w.:/])/(?:{_TOP})\b")
+
+
+def server_roots(data_dir: Path) -> list[Path]:
+    """The directories whose paths an answer shows relative (longest first)."""
+    roots = {_PROJECT, Path.cwd().resolve(), data_dir.resolve()}
+    return sorted(roots, key=lambda p: len(str(p)), reverse=True)
+
+
+def redact(text: str, roots: Iterable[Path]) -> str:
+    """``text`` without absolute paths of this machine (relative ones, or bare file names)."""
+    for root in roots:
+        text = text.replace(f"{root}{os.sep}", "")
+    return _ABSOLUTE.sub(lambda m: m.group(1) or "(a server path)", text)
 
 
 def wants_html(request: Request) -> bool:
@@ -58,6 +83,9 @@ def validation_reason(errors: list[Any]) -> str:
 
 
 def _answer(request: Request, status: int, reason: str, **extra: Any) -> Response:
+    settings = getattr(request.app.state, "settings", None)
+    if settings is not None:
+        reason = redact(reason, server_roots(settings.data_dir))
     if wants_html(request):
         return templates().TemplateResponse(
             request, "error.html", {"status": status, "reason": reason}, status_code=status

@@ -86,7 +86,12 @@ def open_services(settings: Settings, *, clock: WallClock | None = None) -> Serv
         manager=manager,
         receivers=ReceiverTokens(settings.db_path, secret),
         hub=Hub(),
-        studies=StudyRunner(settings.studies_dir, workers=settings.study_workers),
+        studies=StudyRunner(
+            settings.studies_dir,
+            workers=settings.study_workers,
+            concurrency=settings.study_concurrency,
+            budget=settings.study_budget,
+        ),
         secret=secret,
         admin_token=admin_token,
         library=load_library(book),

@@ -1,60 +1,51 @@
-"""Simulation studies for the web UI: the shipped and uploaded studies, and runs in the background.
+"""Simulation studies for the web UI: the shipped and uploaded studies, budgets, and runs.
 
-A run never blocks the server: it is a child process (``spawn``, so it does not inherit the
-server's threads) that loads the study, applies the form's changes, runs it with the
-simulator's public API and writes the simulator's own outputs (``report.html``,
-``results.json``, ``incidents.csv``) into ``RUNS/<run id>/``. Its progress goes to
-``status.json`` in the same directory (replaced atomically), which is all the server reads:
-so runs survive a server restart as files, and a run whose process vanished is reported as
-interrupted.
+An uploaded study cannot name a file of the server: its ``playbook`` is a shipped playbook's
+name (``default``) or an inline playbook, and no variant may set ``playbook`` to anything
+else. Uploads are parsed by the playbook loader (its limits on aliases, depth and size
+apply) and their errors name the upload, never a path of the server.
+
+A run's work is ``replications x scenarios x (warm-up + horizon) / 365`` replication-years;
+a run over the budget (``DRILLBIT_STUDY_BUDGET``) is refused before anything starts. Runs
+themselves are queued and run by :class:`~webui.study_runs.RunQueue`.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
-import multiprocessing
-import os
 import re
 import secrets
-import threading
-import traceback
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from multiprocessing.process import BaseProcess
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict
 
 from playbook.errors import DrillbitError, InvalidDefinition
-from simulator import Study, load_study, run_study, write_outputs
+from playbook.loader import parse_yaml
+from simulator import Study, load_study
+from webui.study_runs import OUTPUTS, RunQueue, RunStatus
 
-__all__ = ["SHIPPED_DIR", "RunStatus", "StudyEntry", "StudyRunner", "parse_variants"]
+__all__ = [
+    "MAX_REPLICATIONS",
+    "OUTPUTS",
+    "SHIPPED_DIR",
+    "SHIPPED_PLAYBOOKS",
+    "RunStatus",
+    "StudyEntry",
+    "StudyRunner",
+    "check_playbook_refs",
+    "parse_variants",
+    "replication_years",
+]
 
 SHIPPED_DIR = Path(__file__).resolve().parent.parent / "simulator" / "studies"
+SHIPPED_PLAYBOOKS = ("default",)
 MAX_REPLICATIONS = 1000
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 _RUN_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,100}$")
-OUTPUTS = {"report.html": "text/html", "results.json": "application/json", "incidents.csv": "text/csv"}
-
-State = Literal["running", "done", "failed", "interrupted"]
-
-
-class RunStatus(BaseModel):
-    """A run as ``status.json`` tells it."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    run_id: str
-    study: str
-    state: State
-    done: int = 0
-    total: int = 0
-    started: str
-    finished: str | None = None
-    error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -78,66 +69,64 @@ def _slug(text: str) -> str:
 
 def parse_variants(text: str) -> list[Any]:
     """The variants of the form's YAML (a list of name / description / set)."""
-    try:
-        data = yaml.safe_load(text) if text.strip() else []
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1})" if mark is not None else ""
-        raise InvalidDefinition(f"variants: not valid YAML{where}", field="variants") from None
+    if not text.strip():
+        return []
+    data, _ = parse_yaml(text, source="variants")
     if data is None:
         return []
     if not isinstance(data, list):
         raise InvalidDefinition("variants: a list of {name, description, set}", field="variants")
+    check_playbook_refs({"variants": data}, source="variants")
     return data
 
 
-def _write_status(path: Path, status: RunStatus) -> None:
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(status.model_dump_json(), encoding="utf-8")
-    os.replace(tmp, path)
+def _refused_playbook(field: str, source: str) -> InvalidDefinition:
+    names = ", ".join(SHIPPED_PLAYBOOKS)
+    return InvalidDefinition(
+        f"a study from the web names a shipped playbook ({names}) or writes one inline, never a file",
+        source=source,
+        field=field,
+    )
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+def check_playbook_refs(data: Any, *, source: str) -> None:
+    """Refuse a study (or its variants) whose playbook is a file path rather than a shipped
+    name or an inline playbook."""
+    if not isinstance(data, Mapping):
+        return
+    ref = data.get("playbook", SHIPPED_PLAYBOOKS[0])
+    if not isinstance(ref, Mapping) and ref not in SHIPPED_PLAYBOOKS:
+        raise _refused_playbook("playbook", source)
+    variants = data.get("variants", [])
+    for index, variant in enumerate(variants if isinstance(variants, Sequence) else []):
+        changes = variant.get("set", {}) if isinstance(variant, Mapping) else {}
+        value = changes.get("playbook", SHIPPED_PLAYBOOKS[0]) if isinstance(changes, Mapping) else None
+        if value is not None and not isinstance(value, Mapping) and value not in SHIPPED_PLAYBOOKS:
+            raise _refused_playbook(f"variants[{index}].set.playbook", source)
 
 
-def _job(source: str, text: str, overrides: dict[str, Any], out_dir: str, workers: int) -> None:
-    """The child process: load, run with progress, write the outputs and the final status."""
-    out = Path(out_dir)
-    status_path = out / "status.json"
-    status = RunStatus.model_validate_json(status_path.read_text(encoding="utf-8"))
-
-    def progress(done: int, total: int) -> None:
-        nonlocal status
-        status = status.model_copy(update={"done": done, "total": total})
-        _write_status(status_path, status)
-
-    try:
-        study = load_study(source, text=text)
-        if overrides:
-            study = study.with_overrides(overrides)
-        result = run_study(study, workers=workers, progress=progress)
-        write_outputs(result, out)
-        status = status.model_copy(update={"state": "done", "finished": _now()})
-    except DrillbitError as exc:
-        status = status.model_copy(update={"state": "failed", "error": str(exc), "finished": _now()})
-    except Exception as exc:  # the child must always leave a final status
-        detail = "".join(traceback.format_exception_only(exc)).strip()
-        status = status.model_copy(update={"state": "failed", "error": detail, "finished": _now()})
-    _write_status(status_path, status)
+def replication_years(study: Study) -> float:
+    """The work of a run: replications x scenarios x simulated days, in years."""
+    return study.replications * len(study.scenarios()) * study.total_days / 365.0
 
 
 class StudyRunner:
     """Study files (shipped and uploaded) and their runs, in ``root``."""
 
-    def __init__(self, root: Path, *, workers: int = 1, shipped: Path = SHIPPED_DIR) -> None:
+    def __init__(
+        self,
+        root: Path,
+        *,
+        workers: int = 1,
+        concurrency: int = 1,
+        budget: float = 200.0,
+        shipped: Path = SHIPPED_DIR,
+    ) -> None:
         self.root = root
-        self.workers = workers
         self.shipped = shipped
-        self._procs: dict[str, BaseProcess] = {}
-        self._context = multiprocessing.get_context("spawn")
+        self.budget = budget
         self._loaded: dict[Path, tuple[int, Study]] = {}
-        self._lock = threading.Lock()
+        self.queue = RunQueue(self.runs, concurrency=concurrency, workers=workers)
 
     @property
     def uploads(self) -> Path:
@@ -153,12 +142,13 @@ class StudyRunner:
         uploaded = [(p, True) for p in sorted(self.uploads.glob("*.yaml"))] if self.uploads.is_dir() else []
         return shipped + uploaded
 
-    def _load(self, path: Path) -> Study:
-        """A study file, loaded once per version of the file."""
+    def _load(self, path: Path, uploaded: bool) -> Study:
+        """A study file, loaded once per version of the file (uploads under their own name)."""
         stamp = path.stat().st_mtime_ns
         cached = self._loaded.get(path)
         if cached is None or cached[0] != stamp:
-            cached = self._loaded[path] = (stamp, load_study(path))
+            study = self._parse_upload(path.name, path.read_text(encoding="utf-8")) if uploaded else load_study(path)
+            cached = self._loaded[path] = (stamp, study)
         return cached[1]
 
     def entries(self) -> list[StudyEntry]:
@@ -166,7 +156,7 @@ class StudyRunner:
         out = []
         for path, uploaded in self._paths():
             try:
-                out.append(StudyEntry(path.stem, path, self._load(path), uploaded))
+                out.append(StudyEntry(path.stem, path, self._load(path, uploaded), uploaded))
             except DrillbitError:
                 continue
         return out
@@ -175,72 +165,60 @@ class StudyRunner:
         """A study by id; KeyError if there is none."""
         for path, uploaded in self._paths():
             if path.stem == study_id:
-                return StudyEntry(study_id, path, self._load(path), uploaded)
+                return StudyEntry(study_id, path, self._load(path, uploaded), uploaded)
         raise KeyError(study_id)
+
+    @staticmethod
+    def _parse_upload(name: str, text: str) -> Study:
+        """An uploaded study, checked for file references before anything reads one."""
+        data, _ = parse_yaml(text, source=name)
+        check_playbook_refs(data, source=name)
+        return load_study(Path(name), text=text)
 
     def upload(self, filename: str, text: str) -> StudyEntry:
         """Validate an uploaded study and keep it (named after the file)."""
         study_id = _slug(Path(filename).stem)
         if any(path.stem == study_id and not up for path, up in self._paths()):
             study_id = f"{study_id}-upload"
+        study = self._parse_upload(f"{study_id}.yaml", text)
         self.uploads.mkdir(parents=True, exist_ok=True)
         path = self.uploads / f"{study_id}.yaml"
-        study = load_study(path, text=text)
         path.write_text(text, encoding="utf-8")
         return StudyEntry(study_id, path, study, True)
 
     # -- runs -----------------------------------------------------------------------------
     def start(self, entry: StudyEntry, overrides: dict[str, Any]) -> str:
-        """Start a run of ``entry`` with ``overrides`` (validated here first); its run id."""
+        """Queue a run of ``entry`` with ``overrides`` (validated and budgeted here); its id."""
         replications = overrides.get("replications", entry.study.replications)
         if not isinstance(replications, int) or not 1 <= replications <= MAX_REPLICATIONS:
             raise InvalidDefinition(
                 f"replications must be between 1 and {MAX_REPLICATIONS}", field="replications"
             )
+        check_playbook_refs({"variants": overrides.get("variants", [])}, source="variants")
         study = entry.study.with_overrides(overrides) if overrides else entry.study
-        study.scenarios()  # every variant resolved now, so a bad form is a 422, not a failed run
+        work = replication_years(study)  # every variant resolved now: a bad form is a 422
+        if work > self.budget:
+            raise InvalidDefinition(
+                f"this run is {work:,.0f} replication-years of work, over the budget of "
+                f"{self.budget:g} (DRILLBIT_STUDY_BUDGET): fewer replications, variants or days",
+                field="replications",
+            )
         run_id = f"{_slug(entry.id)}-{datetime.now(UTC):%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
-        out = self.runs / run_id
-        out.mkdir(parents=True)
-        (out / "overrides.json").write_text(json.dumps(overrides, indent=2), encoding="utf-8")
-        status = RunStatus(run_id=run_id, study=study.name, state="running", total=study.replications, started=_now())
-        _write_status(out / "status.json", status)
+        source = entry.path.name if entry.uploaded else str(entry.path)
         text = entry.path.read_text(encoding="utf-8")
-        proc = self._context.Process(
-            target=_job,
-            args=(str(entry.path), text, overrides, str(out), self.workers),
-            name=f"drillbit-study-{run_id}",
-        )
-        with self._lock:
-            proc.start()
-            self._procs[run_id] = proc
+        self.queue.submit(run_id, study.name, study.replications, source, text, overrides)
         return run_id
 
-    def _reap(self) -> None:
-        with self._lock:
-            for run_id, proc in list(self._procs.items()):
-                if not proc.is_alive():
-                    proc.join()
-                    proc.close()
-                    del self._procs[run_id]
-
-    def _running(self, run_id: str) -> bool:
-        with self._lock:
-            return run_id in self._procs
+    def cancel(self, run_id: str) -> bool:
+        """Cancel a queued or running run; False if it had ended; KeyError if unknown."""
+        self.status(run_id)
+        return self.queue.cancel(run_id)
 
     def status(self, run_id: str) -> RunStatus:
         """A run's status; KeyError for an unknown run."""
         if not _RUN_ID.match(run_id):
             raise KeyError(run_id)
-        self._reap()
-        path = self.runs / run_id / "status.json"
-        try:
-            status = RunStatus.model_validate_json(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            raise KeyError(run_id) from None
-        if status.state == "running" and not self._running(run_id):
-            return status.model_copy(update={"state": "interrupted"})
-        return status
+        return self.queue.status(run_id)
 
     def recent(self, limit: int = 20) -> list[RunStatus]:
         if not self.runs.is_dir():
@@ -265,23 +243,8 @@ class StudyRunner:
 
     def wait(self, run_id: str, timeout: float | None = None) -> RunStatus:
         """Block until a run's process ends (tests and scripts)."""
-        with self._lock:
-            proc = self._procs.get(run_id)
-        if proc is not None:
-            with contextlib.suppress(ValueError):  # reaped by another thread: it has ended
-                proc.join(timeout)
-        return self.status(run_id)
+        return self.queue.wait(run_id, timeout)
 
     def close(self) -> None:
         """Stop runs still going (they are reported as interrupted) and reap every process."""
-        with self._lock:
-            procs = list(self._procs.values())
-            self._procs.clear()
-        for proc in procs:
-            if proc.is_alive():
-                proc.terminate()
-            proc.join(5)
-            if proc.is_alive():
-                proc.kill()
-                proc.join()
-            proc.close()
+        self.queue.close()

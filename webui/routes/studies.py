@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from playbook.errors import InvalidDefinition
 from simulator.results import HEADLINE, METRIC_INFO
 from webui.deps import CsrfDep, ServicesDep, signed_in
+from webui.errors import redact, server_roots
 from webui.rendering import templates
 from webui.studies import OUTPUTS, StudyEntry, parse_variants
 
@@ -57,14 +58,29 @@ async def upload(request: Request, services: ServicesDep, file: Annotated[Upload
 
 
 @router.get("/runs/{run_id}", response_class=HTMLResponse)
-def run_page(request: Request, run_id: str, services: ServicesDep) -> Response:
-    return templates().TemplateResponse(request, "studies/run.html", _run_context(services, run_id))
+def run_page(request: Request, run_id: str, services: ServicesDep, csrf: CsrfDep) -> Response:
+    context = {**_run_context(services, run_id), "csrf": csrf}
+    return templates().TemplateResponse(request, "studies/run.html", context)
 
 
 @router.get("/runs/{run_id}/progress", response_class=HTMLResponse)
-def progress(request: Request, run_id: str, services: ServicesDep) -> Response:
+def progress(request: Request, run_id: str, services: ServicesDep, csrf: CsrfDep) -> Response:
     """The progress fragment the run page polls (it stops polling once the run ended)."""
-    return templates().TemplateResponse(request, "studies/_progress.html", _run_context(services, run_id))
+    context = {**_run_context(services, run_id), "csrf": csrf}
+    return templates().TemplateResponse(request, "studies/_progress.html", context)
+
+
+@router.post("/runs/{run_id}/cancel")
+def cancel(request: Request, run_id: str, services: ServicesDep) -> Response:
+    """Cancel a queued or running run (its process stops); an ended run stays as it is."""
+    try:
+        services.studies.cancel(run_id)
+    except KeyError:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no study run {run_id!r}") from None
+    location = f"/studies/runs/{run_id}"
+    if request.headers.get("hx-request"):
+        return Response(status_code=200, headers={"HX-Redirect": location})
+    return RedirectResponse(location, status_code=303)
 
 
 @router.get("/runs/{run_id}/{name}")
@@ -108,6 +124,8 @@ def _run_context(services: ServicesDep, run_id: str) -> dict[str, Any]:
         status_ = services.studies.status(run_id)
     except KeyError:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no study run {run_id!r}") from None
+    if status_.error:
+        status_ = status_.model_copy(update={"error": redact(status_.error, server_roots(services.settings.data_dir))})
     context: dict[str, Any] = {"run": status_, "outputs": list(OUTPUTS), "results": None}
     if status_.state == "done":
         results = services.studies.results(run_id)
