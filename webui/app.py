@@ -5,8 +5,9 @@ reopened as it was, the receiver tokens, the study runner), binds the live-updat
 event loop and starts the ticker (timed injects in running rooms, every ``tick_seconds``); at
 shutdown it stops the ticker, ends the live streams, stops study runs and closes the store.
 
-Middleware, outermost first: the body size limit (413), then CSRF checks for browser forms
-(the bearer-token API under ``/api/`` is exempt), then security headers (CSP).
+Middleware, outermost first: the Host allow-list (400), the body size limit (413), then CSRF
+checks for browser forms (the bearer-token API under ``/api/`` and the PagerDuty-compatible
+endpoint are exempt), then security headers (CSP).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from fastapi.staticfiles import StaticFiles
 from drills.clock import WallClock
 from playbook.errors import DrillbitError
 from webui.errors import install_handlers
-from webui.middleware import BodyLimit, CsrfProtect, SecurityHeaders
+from webui.middleware import BodyLimit, CsrfProtect, HostAllowList, SecurityHeaders
 from webui.responses import CSP, DOCS_CSP
 from webui.routes import ROUTERS
 from webui.services import Services, open_services
@@ -125,4 +126,5 @@ def create_app(settings: Settings | None = None, *, clock: WallClock | None = No
     app.add_middleware(SecurityHeaders, csp=CSP, relaxed={"/docs": DOCS_CSP})
     app.add_middleware(CsrfProtect, exempt_prefixes=("/api/",))
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(HostAllowList, allowed=settings.host_allowed)
     return app

@@ -1,4 +1,10 @@
-"""ASGI middleware: a request body size limit and CSRF checks, both before any route runs.
+"""ASGI middleware: the Host allow-list, a request body size limit and CSRF checks, all before
+any route runs.
+
+``HostAllowList`` is the outermost: a request whose ``Host`` header is not one of the
+server's names gets 400 before anything else reads it, so a page served under a name an
+attacker controls (DNS rebinding) cannot talk to this server, and links built from the Host
+header always name this server.
 
 ``BodyLimit`` must be the outer one: it reads the whole body (at most ``limit`` bytes) before
 the app sees a byte, so a 413 is always a 413 (an exception raised from inside ``receive``
@@ -17,7 +23,7 @@ from starlette.requests import cookie_parser
 
 from webui.security import CSRF_COOKIE, CSRF_FIELD, CSRF_HEADER, constant_time_equal, new_token
 
-__all__ = ["BodyLimit", "CsrfProtect", "SecurityHeaders"]
+__all__ = ["BodyLimit", "CsrfProtect", "HostAllowList", "SecurityHeaders"]
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -57,6 +63,27 @@ def _replaying(buffered: list[Message], receive: Receive) -> Receive:
         return buffered.pop(0) if buffered else await receive()
 
     return replay
+
+
+class HostAllowList:
+    """400 for a request whose Host header ``allowed(host)`` refuses (or that has none)."""
+
+    def __init__(self, app: ASGIApp, *, allowed: Callable[[str], bool]) -> None:
+        self.app = app
+        self.allowed = allowed
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        host = _header(scope, b"host") or ""
+        if not self.allowed(host):
+            shown = host[:100].encode("ascii", "replace").decode()
+            await _refuse(
+                send, 400, f"Host {shown!r} is not a name of this server (DRILLBIT_ALLOWED_HOSTS)"
+            )
+            return
+        await self.app(scope, receive, send)
 
 
 class BodyLimit:

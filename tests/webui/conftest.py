@@ -38,6 +38,7 @@ def make_settings(data_dir: Path, **changes: Any) -> Settings:
         "admin_token": ADMIN,
         "sse_max_seconds": 0,
         "tick_seconds": 5,
+        "allowed_hosts": ("testserver", "127.0.0.1", "localhost"),  # the test client's name
         **changes,
     }
     return Settings(**values)
