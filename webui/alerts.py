@@ -10,7 +10,9 @@ inject id and one already delivered is reported as a duplicate instead of firing
 
 - Alertmanager: ``am-<fingerprint>-<startsAt>``; an alert that fires again after resolving
   has a new ``startsAt`` and so is a new alert, as in Alertmanager.
-- PagerDuty: ``pd-<hash of dedup_key>``.
+- PagerDuty: ``pd-<hash of dedup_key>``, then ``pd-<hash>-2``, ``-3``...: as in PagerDuty,
+  a ``trigger`` while the alert with that ``dedup_key`` is open is deduplicated, but once it
+  was resolved the same key opens a new alert.
 
 A "resolved" notification (Alertmanager) or a ``resolve`` event (PagerDuty) clears the
 alert in the drill (``clear``): its pages stop, as they would in PagerDuty. An outside
@@ -28,7 +30,7 @@ from typing import Any, Literal
 from playbook.errors import InvalidDefinition
 from webui.payloads import AlertmanagerAlert, AlertmanagerWebhook, PagerDutyEvent, alert_context
 
-__all__ = ["Planned", "alertmanager_plan", "pagerduty_id", "pagerduty_plan"]
+__all__ = ["Planned", "alertmanager_plan", "pagerduty_id", "pagerduty_plan", "truncation_log"]
 
 Outcome = Literal["fire", "clear", "log", "duplicate", "ignored"]
 _SERVICE_LABELS = ("service", "job", "app")
@@ -111,21 +113,33 @@ def alertmanager_plan(
     return plan
 
 
-def pagerduty_id(dedup_key: str) -> str:
-    """The drill alert id of a PagerDuty dedup key (any text up to 255 characters)."""
-    return f"pd-{_digest(dedup_key)}"
+def pagerduty_id(dedup_key: str, generation: int = 1) -> str:
+    """The drill alert id of a PagerDuty dedup key (any text up to 255 characters) the
+    ``generation``-th time an alert opens under it."""
+    base = f"pd-{_digest(dedup_key)}"
+    return base if generation == 1 else f"{base}-{generation}"
+
+
+def _latest(dedup_key: str, seen: Collection[str]) -> int:
+    """How many alerts have opened under ``dedup_key`` in the room (0: none)."""
+    generation = 0
+    while pagerduty_id(dedup_key, generation + 1) in seen:
+        generation += 1
+    return generation
 
 
 def pagerduty_plan(
     event: PagerDutyEvent, *, dedup_key: str, seen: Collection[str], cleared: Collection[str] = ()
 ) -> Planned:
     """What a PagerDuty event becomes; ``dedup_key`` is the event's or a generated one."""
-    alert_id = pagerduty_id(dedup_key)
+    latest = _latest(dedup_key, seen)
+    alert_id = pagerduty_id(dedup_key, max(latest, 1))
     if event.event_action == "trigger":
         payload = event.payload
         assert payload is not None  # the model refuses a trigger without one
-        if alert_id in seen:
+        if latest and alert_id not in cleared:
             return Planned(alert_id, "duplicate", reason="an alert with this dedup_key is open")
+        alert_id = pagerduty_id(dedup_key, latest + 1)
         service = (payload.component or payload.source).strip()
         context = alert_context(service, payload.custom_details)
         inject = {
@@ -137,11 +151,11 @@ def pagerduty_plan(
             "facilitator_note": f"PagerDuty event from {event.client or payload.source}"[:1000],
         }
         return Planned(alert_id, "fire", inject, details={"service": service})
-    if alert_id not in seen:
+    if not latest:
         return Planned(alert_id, "ignored", reason=f"no alert with dedup_key {dedup_key[:80]!r} fired here")
+    if alert_id in cleared:
+        return Planned(alert_id, "duplicate", reason="already resolved")
     if event.event_action == "resolve":
-        if alert_id in cleared:
-            return Planned(alert_id, "duplicate", reason="already resolved")
         return Planned(alert_id, "clear")
     verb = "acknowledged"
     log_id = f"{alert_id}-{event.event_action}"
@@ -150,3 +164,20 @@ def pagerduty_plan(
     line = f"PagerDuty: alert {dedup_key[:80]} {verb} by {event.client or 'the integration'}"[:1000]
     inject = {"type": "log", "id": log_id, "at": 0, "service": "pagerduty", "level": "info", "line": line}
     return Planned(alert_id, "log", inject)
+
+
+def truncation_log(hook: AlertmanagerWebhook) -> Planned | None:
+    """A timeline line saying Alertmanager left alerts out of this notification, if it did.
+
+    Alertmanager sends at most ``max_alerts`` alerts of a group and counts the rest in
+    ``truncatedAlerts``; the room records that they exist (once per group and count).
+    """
+    if hook.truncatedAlerts <= 0:
+        return None
+    log_id = f"am-truncated-{_digest(hook.groupKey or hook.receiver)}-{hook.truncatedAlerts}"
+    line = (
+        f"Alertmanager left {hook.truncatedAlerts} more alert(s) of group {hook.groupKey[:200] or '?'} "
+        "out of this notification (its max_alerts)"
+    )
+    inject = {"type": "log", "id": log_id, "at": 0, "service": "alertmanager", "level": "warning", "line": line[:1000]}
+    return Planned(log_id, "log", inject, reason=f"{hook.truncatedAlerts} alerts truncated by Alertmanager")

@@ -32,6 +32,7 @@ from webui.errors import install_handlers
 from webui.middleware import BodyLimit, CsrfProtect, HostAllowList, SecurityHeaders
 from webui.responses import CSP, DOCS_CSP
 from webui.routes import ROUTERS
+from webui.routes.receivers import ENQUEUE, pagerduty_router
 from webui.services import Services, open_services
 from webui.settings import Settings
 
@@ -110,6 +111,7 @@ def create_app(settings: Settings | None = None, *, clock: WallClock | None = No
     install_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
+    app.include_router(pagerduty_router(settings.pagerduty_base))
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/docs", include_in_schema=False)
@@ -124,7 +126,7 @@ def create_app(settings: Settings | None = None, *, clock: WallClock | None = No
         )
 
     app.add_middleware(SecurityHeaders, csp=CSP, relaxed={"/docs": DOCS_CSP})
-    app.add_middleware(CsrfProtect, exempt_prefixes=("/api/",))
+    app.add_middleware(CsrfProtect, exempt_prefixes=("/api/", f"{settings.pagerduty_base}{ENQUEUE}"))
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     app.add_middleware(HostAllowList, allowed=settings.host_allowed)
     return app

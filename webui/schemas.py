@@ -134,6 +134,7 @@ class AlertOutcome(BaseModel):
 class AlertsAccepted(BaseModel):
     session_id: str
     alerts: list[AlertOutcome]
+    truncated_alerts: int = Field(default=0, description="alerts Alertmanager left out (recorded in the timeline)")
 
 
 class PagerDutyAccepted(BaseModel):

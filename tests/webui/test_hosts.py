@@ -24,7 +24,7 @@ def test_a_request_for_another_host_name_is_400_before_anything_runs(harness: Ha
 
 
 def test_the_loopback_names_are_answered_by_default(tmp_path: Path) -> None:
-    app, client = start_harness(tmp_path, VirtualClock(), allowed_hosts=Settings().allowed_hosts)
+    _app, client = start_harness(tmp_path, VirtualClock(), allowed_hosts=Settings().allowed_hosts)
     with client:
         for host in ("127.0.0.1:8000", "localhost", "LOCALHOST:1234", "[::1]:8000"):
             assert client.get("/healthz", headers={"Host": host}).status_code == 200, host
@@ -32,7 +32,7 @@ def test_the_loopback_names_are_answered_by_default(tmp_path: Path) -> None:
 
 
 def test_links_of_a_room_name_the_host_that_was_allowed(tmp_path: Path) -> None:
-    app, client = start_harness(tmp_path, VirtualClock(), allowed_hosts=("drills.internal",))
+    _app, client = start_harness(tmp_path, VirtualClock(), allowed_hosts=("drills.internal",))
     with client:
         created = client.post(
             "/api/v1/rooms", json={"script": FAST}, headers={**bearer(ADMIN), "Host": "drills.internal:8000"}

@@ -169,8 +169,8 @@ def test_pagerduty_acknowledge_is_logged_and_resolve_clears_the_alert(harness: H
     unknown = post(harness, room, {"event_action": "resolve", "dedup_key": "never"}, PD).json()
     assert unknown["outcome"]["outcome"] == "ignored"
     missing = post(harness, room, {"event_action": "resolve"}, PD)
-    assert missing.status_code == 422
-    assert "a resolve event needs a dedup_key" in missing.json()["detail"]
+    assert missing.status_code == 400
+    assert "a resolve event needs a dedup_key" in missing.json()["errors"][0]
 
 
 def test_a_pagerduty_sender_may_put_the_receiver_token_in_routing_key(harness: Harness) -> None:
@@ -179,3 +179,53 @@ def test_a_pagerduty_sender_may_put_the_receiver_token_in_routing_key(harness: H
     assert answer.status_code == 202
     assert harness.client.post(PD, json=trigger(routing_key="wrong")).status_code == 403
     assert harness.client.post(PD, content=json.dumps(trigger()), headers={"content-type": "application/json"}).status_code == 401
+
+
+# -- Alertmanager's retries and truncation (issue 9, item 8) --------------------------------------
+def _group(size: int, round_: int, truncated: int = 0) -> dict[str, Any]:
+    body = notification()
+    base = body["alerts"][0]
+    body["truncatedAlerts"] = truncated
+    body["alerts"] = [
+        {**base, "labels": {**base["labels"], "instance": f"i{n}"}, "fingerprint": f"{round_:04x}{n:012x}"}
+        for n in range(size)
+    ]
+    return body
+
+
+def test_two_identical_notifications_at_once_are_both_200_and_fire_each_alert_once(harness: Harness) -> None:
+    import threading
+
+    room = harness.open_room()
+    for round_ in range(3):
+        body = _group(20, round_)
+        answers: list[Any] = []
+        start = threading.Barrier(2)
+
+        def deliver(body: dict[str, Any] = body, answers: list[Any] = answers, start: threading.Barrier = start) -> None:
+            start.wait()
+            answers.append(post(harness, room, body))
+
+        threads = [threading.Thread(target=deliver) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert sorted(a.status_code for a in answers) == [200, 200], [a.text for a in answers]
+        outcomes = sorted(tuple(sorted({o["outcome"] for o in a.json()["alerts"]})) for a in answers)
+        assert outcomes == [("duplicate",), ("fire",)]
+    assert len(harness.services.manager.get(room.id).state.alerts) == 60
+
+
+def test_truncated_alerts_are_recorded_in_the_timeline_once(harness: Harness) -> None:
+    room = harness.open_room()
+    body = _group(2, 0, truncated=3)
+    first = post(harness, room, body)
+    assert first.status_code == 200
+    assert first.json()["truncated_alerts"] == 3
+    post(harness, room, body)
+    lines = [
+        r.event.content["line"] for r in harness.services.manager.get(room.id).records()
+        if r.event.kind == "inject_delivered" and r.event.content.get("service") == "alertmanager"
+    ]
+    assert lines == [f"Alertmanager left 3 more alert(s) of group {body['groupKey']} out of this notification (its max_alerts)"]
