@@ -48,13 +48,17 @@ deliver injects, receive real alerts, read the score.
 
 **Tokens** (all `Authorization: Bearer ...`):
 
-* *AdminToken*: opens rooms (`DRILLBIT_ADMIN_TOKEN`, or the file `DATA_DIR/admin.token`).
+* *AdminToken*: opens rooms and lists the library (`DRILLBIT_ADMIN_TOKEN`, or the file
+  `DATA_DIR/admin.token`); the same token signs facilitators in at `/signin`.
 * *FacilitatorKey*: one room's facilitator key, returned once by `POST /api/v1/rooms`.
 * *ParticipantToken*: returned by `POST /api/v1/join`.
 * *ReceiverToken*: one room's alert-receiver token (also on the facilitator's page).
 
-Errors are `{"detail": reason}`: 401 no token, 403 wrong token, 404 no such room,
-409 a drill rule refused the request (nothing changed), 413 body too large, 422 invalid input.
+Errors are `{"detail": reason}`: 400 a Host that is not this server's, 401 no token,
+403 wrong token, 404 no such room, 409 a drill rule refused the request (nothing changed),
+413 body too large, 422 invalid input, 429 a budget used up or too many wrong guesses
+(`Retry-After`). The PagerDuty receiver answers invalid events PagerDuty's way:
+400 `{"status": "invalid event", "message": ..., "errors": [...]}`.
 """
 
 
