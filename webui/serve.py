@@ -62,7 +62,8 @@ def serve(settings: Settings, *, out: TextIO = sys.stdout, log_level: str = "war
         shown = f"[{host}]" if ":" in host else host
         print(f"drillbit web UI on http://{shown}:{port}/", file=out, flush=True)
         print(
-            f"  rooms in {settings.db_path}; admin token in "
+            f"  rooms in {settings.db_path}; facilitators sign in at http://{shown}:{port}/signin "
+            f"with the admin token in "
             f"{'DRILLBIT_ADMIN_TOKEN' if settings.admin_token else settings.data_dir / 'admin.token'}",
             file=out,
             flush=True,

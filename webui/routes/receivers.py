@@ -185,27 +185,23 @@ async def enqueue(request: Request, services: ServicesDep, credentials: Credenti
     return JSONResponse(accepted.model_dump(mode="json"), status_code=status.HTTP_202_ACCEPTED)
 
 
-router.add_api_route(
-    "/events",
-    enqueue,
-    methods=["POST"],
-    status_code=status.HTTP_202_ACCEPTED,
-    response_model=PagerDutyAccepted,
-    responses=_PD_RESPONSES,
-    summary="PagerDuty Events API v2 (also at DRILLBIT_PAGERDUTY_BASE/v2/enqueue)",
-)
-
-
-def pagerduty_router(base: str) -> APIRouter:
-    """The route the official PagerDuty clients post to: ``BASE/v2/enqueue``."""
-    enqueue_router = APIRouter(tags=["alert receivers"])
-    enqueue_router.add_api_route(
-        f"{base}{ENQUEUE}",
+def _route_events(target: APIRouter, path: str, summary: str) -> None:
+    target.add_api_route(
+        path,
         enqueue,
         methods=["POST"],
         status_code=status.HTTP_202_ACCEPTED,
         response_model=PagerDutyAccepted,
         responses=_PD_RESPONSES,
-        summary="PagerDuty Events API v2, where PagerDuty's own clients send events",
+        summary=summary,
     )
+
+
+_route_events(router, "/events", "PagerDuty Events API v2 (also at DRILLBIT_PAGERDUTY_BASE/v2/enqueue)")
+
+
+def pagerduty_router(base: str) -> APIRouter:
+    """The route the official PagerDuty clients post to: ``BASE/v2/enqueue``."""
+    enqueue_router = APIRouter(tags=["alert receivers"])
+    _route_events(enqueue_router, f"{base}{ENQUEUE}", "PagerDuty Events API v2, where PagerDuty's own clients send events")
     return enqueue_router
