@@ -70,3 +70,23 @@ def test_a_room_refuses_a_look_alike_of_a_joined_name_by_form_and_api(harness: H
         api = harness.client.post("/api/v1/join", json={"join_code": room.code, "name": name})
         assert api.status_code == 409, name
     assert list(harness.services.manager.get(room.id).state.participants) == ["alice"]
+
+
+def test_two_people_joining_as_alice_and_alice_at_once_get_one_name(harness: Harness) -> None:
+    import threading
+
+    room = harness.open_room()
+    start = threading.Barrier(2)
+    answers: list[int] = []
+
+    def join(name: str) -> None:
+        start.wait()
+        answers.append(harness.client.post("/api/v1/join", json={"join_code": room.code, "name": name}).status_code)
+
+    threads = [threading.Thread(target=join, args=(name,)) for name in ("Alice", "alice")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(answers) == [201, 409]
+    assert len(harness.services.manager.get(room.id).state.participants) == 1
