@@ -84,3 +84,15 @@ def test_drill_score_finds_a_room_played_in_the_browser_without_being_told_where
     main(["drill", "score", room, "--format", "json"])
     report = json.loads(capsys.readouterr().out)
     assert report["session_id"] == room
+
+
+def test_reading_the_settings_imports_no_web_chaos_or_load_stack() -> None:
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, drillbit.settings as s; s.load_settings({}); "
+        "print(sorted(m for m in ('fastapi', 'starlette', 'chaoslib', 'locust', 'numpy', 'simpy', 'playbook') if m in sys.modules))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert loaded.stdout.strip() == "[]"
