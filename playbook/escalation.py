@@ -2,6 +2,9 @@
 
 A policy is an ordered list of rules. Rule 1's targets are notified at once; if nobody
 acknowledges within the rule's delay, the next rule's targets are notified, and so on.
+A rule whose targets have nobody on call is skipped at once: PagerDuty assigns "the next
+user who is on-call in the next subsequent escalation level" (:func:`skipped_delay`,
+:func:`paged_timeline`).
 After the last rule's delay the policy starts again from rule 1, ``num_loops`` more times
 (``num_loops: 2`` runs the rules three times in all), then stops. Acknowledging stops
 escalation. A low-urgency incident notifies rule 1 and never escalates (PagerDuty's
@@ -15,11 +18,12 @@ seed 003's ``ESCALATION_POLICIES``, ``steps: [{at_minute: 0, targets: [...]}, ..
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from itertools import pairwise
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -29,9 +33,12 @@ __all__ = [
     "EscalationPolicy",
     "EscalationRule",
     "Notification",
+    "PagedNotification",
     "Target",
     "escalation_timeline",
+    "paged_timeline",
     "resolve_targets",
+    "skipped_delay",
     "upgraded_timeline",
 ]
 
@@ -217,3 +224,86 @@ def resolve_targets(
             found = ()
         people.extend(p for p in found if p not in people)
     return tuple(people)
+
+
+class _Timed(Protocol):
+    @property
+    def minute(self) -> float: ...
+
+    @property
+    def rule(self) -> int: ...
+
+
+def skipped_delay(timeline: Sequence[_Timed], index: int, rules: int) -> float | None:
+    """Minutes saved by skipping step ``index`` of a full timeline whose rule has nobody on call.
+
+    PagerDuty: "If nobody is on-call in the first level, then we will assign the incident to
+    the next user who is on-call in the next subsequent escalation level": the next rule is
+    notified at once. ``None`` when the step is the last rule of its pass (or of the
+    timeline): there the rule's delay is waited out, because skipping would start the next
+    pass, and spend one of the policy's loops, with no time elapsed (goalert's
+    ``TestEscalationSkipIfEmpty_SingleStep``). ``rules`` is the number of rules in a pass.
+    """
+    step = timeline[index]
+    if step.rule >= rules or index + 1 >= len(timeline):
+        return None
+    return timeline[index + 1].minute - step.minute
+
+
+@dataclass(frozen=True)
+class PagedNotification:
+    """A notification of :func:`paged_timeline`: who it reached; ``skipped`` if nobody was
+    on call and the next rule was notified at once."""
+
+    minute: float
+    rule: int
+    loop: int
+    targets: tuple[Target, ...]
+    people: tuple[str, ...]
+    skipped: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "minute": self.minute,
+            "rule": self.rule,
+            "loop": self.loop,
+            "targets": [str(t) for t in self.targets],
+            "people": list(self.people),
+            "skipped": self.skipped,
+        }
+
+
+def paged_timeline(
+    policy: EscalationPolicy,
+    *,
+    start: datetime,
+    schedules: Mapping[str, Schedule],
+    ack_minute: float | None = None,
+    horizon: float = 24 * 60,
+    urgency: Literal["high", "low"] | None = None,
+) -> list[PagedNotification]:
+    """The timeline of an incident opened at ``start``, with people, empty rules skipped.
+
+    As :func:`escalation_timeline`, except that each rule's targets are resolved at their
+    instant and a rule with nobody on call hands on to the next rule at once
+    (:func:`skipped_delay`), which moves every later notification earlier. A low-urgency
+    incident stops after the first rule that reaches someone.
+    """
+    full = escalation_timeline(policy, horizon=math.inf, urgency="high")
+    low = (urgency or policy.urgency) == "low"
+    out: list[PagedNotification] = []
+    shift = 0.0
+    for index, note in enumerate(full):
+        minute = note.minute - shift
+        if minute > horizon or (ack_minute is not None and minute >= ack_minute):
+            break
+        people = resolve_targets(note.targets, start + timedelta(minutes=minute), schedules)
+        saved = None if people else skipped_delay(full, index, len(policy.rules))
+        out.append(
+            PagedNotification(minute, note.rule, note.loop, note.targets, people, saved is not None)
+        )
+        if saved is not None:
+            shift += saved
+        elif low:
+            break
+    return out

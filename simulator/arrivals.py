@@ -60,6 +60,8 @@ class AlertTable:
     series (a flapping alert's re-fires share it); ``root`` is the alert a duplicate or a
     re-fire repeats (itself otherwise). Context columns are meaningful for actionable roots.
     ``z1, u1, z2, u2`` are the variates for the work of the incident the alert may open.
+    ``time`` is when Alertmanager receives the alert; ``starts`` its ``startsAt`` when that
+    is earlier (an alert history; generated alerts start when they are received).
     """
 
     services: tuple[str, ...]
@@ -81,6 +83,12 @@ class AlertTable:
     u1: FloatArray
     z2: FloatArray
     u2: FloatArray
+    starts: FloatArray | None = None
+
+    @property
+    def started(self) -> FloatArray:
+        """Each alert's ``startsAt`` (its receive time unless ``starts`` says otherwise)."""
+        return self.time if self.starts is None else self.starts
 
     def __len__(self) -> int:
         return int(self.time.shape[0])

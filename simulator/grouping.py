@@ -1,33 +1,46 @@
-"""Alertmanager's grouping and deduplication, as a pure function of the alert stream.
+"""Alertmanager's dispatcher and notification log, as one pure function of alert episodes.
 
-Semantics (Alertmanager's dispatcher and notification log):
+:func:`dispatch` is the grouping model: the simulator (:func:`group_alerts`) and
+``drillbit grouping replay`` both call it, so what a user replays is what a study runs.
+Times are plain numbers in one unit (the simulator uses minutes). The rules, read from
+Alertmanager 0.25's ``dispatch/dispatch.go`` and ``notify/notify.go``
+(``DedupStage.needsUpdate``) and checked against its acceptance tests
+(``test/with_api_v2/acceptance/send_test.go``, transcribed in ``tests/simulator/test_grouping.py``):
 
-* Alerts whose ``group_by`` labels are equal share an aggregation group. The first alert
-  creates the group; the group flushes ``group_wait`` later and then every
-  ``group_interval`` (its ticks are ``first + group_wait + k * group_interval``).
-* At a flush the alerts still firing are considered. If any of them was not in the last
-  notification sent, a notification goes out (so an alert that fires and clears within
-  ``group_wait`` sends nothing, and new alerts in a notified group wait for the next tick).
-* If nothing is new but alerts are still firing ``repeat_interval`` after the last
-  notification, the group re-notifies. ``repeat_interval`` is rounded up to a multiple of
-  ``group_interval`` because it is only checked at flushes.
-* A flush that finds nothing firing deletes the group; a later alert starts a new one.
+* Alerts with equal ``group_by`` labels share an aggregation group. The first alert creates
+  it; its first flush is ``group_wait`` later, then one every ``group_interval``.
+* An alert whose ``startsAt`` is more than ``group_wait`` before it was received makes a
+  group that has not flushed yet flush at once (``insert``: ``!hasFlushed`` and
+  ``StartsAt + GroupWait`` before now); the ticks then run from that flush.
+* An alert is identified by its label set: a later episode of the same labels replaces the
+  earlier one in the group (so a flap that re-fires before the next tick is never resolved).
+* At a flush, an alert is *resolved* if its end is at or before the tick. The notification
+  log's last entry for the group decides (``needsUpdate``): with no entry, send if anything
+  fires (a group that never notified sends nothing for alerts resolved before its first
+  flush); a firing alert not in the entry's firing set: send (``new``); nothing firing:
+  send if the entry had firing alerts (``resolved``, the all-clear); a resolved alert not in
+  the entry's resolved set, with ``send_resolved``: send (``resolved``, a partial resolve:
+  the notification carries the resolved alert once); otherwise send (``repeat``) when the
+  entry is more than ``repeat_interval`` old.
+* The log stamps a send a few milliseconds after its tick, so a ``repeat_interval`` that is
+  an exact multiple of ``group_interval`` is *not* yet due at that tick: the model repeats at
+  the first tick strictly more than ``repeat_interval`` after the previous send, which is
+  what a real Alertmanager does most often (``repeat_interval`` 4h with 5m ticks: 4h05m).
+* After each flush the resolved alerts are deleted; a group left empty is deleted (0.25
+  deletes it at its next 30-second maintenance; the model at once), and a later alert
+  with the same labels starts a new group with a fresh ``group_wait``.
+* With ``send_resolved: false`` resolved alerts are logged but not sent: no all-clear and no
+  partial-resolve notifications reach the receiver, and firing ones carry firing alerts only.
 
-Every notification carries the group's key as its deduplication key, as Alertmanager's
-PagerDuty integration does: the pager merges a notification into the open incident with
-the same key, and opens a new incident otherwise.
-
-With grouping off, each alert is sent the moment it fires, keyed by its fingerprint (so a
-re-fire of an alert whose incident is still open is merged, like a monitor's own dedup key).
-
-Alert condition durations are drawn up front (they do not depend on the responders), so
-grouping runs before the event simulation and is shared by every variant with the same
-grouping settings.
+Every notification carries the group key (its PagerDuty dedup key). Grouping off
+(:func:`direct`) sends each episode the moment it fires and its resolve when it ends,
+keyed by the alert's own identity, like a monitor integrated with the pager directly.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,27 +49,240 @@ import numpy.typing as npt
 from simulator.arrivals import AlertTable
 from simulator.sections import GroupingSpec
 
-__all__ = ["Notifications", "group_alerts", "group_keys"]
+__all__ = [
+    "NEW",
+    "REASONS",
+    "REPEAT",
+    "RESOLVED",
+    "Notifications",
+    "Timers",
+    "direct",
+    "dispatch",
+    "group_alerts",
+    "group_keys",
+]
 
 IntArray = npt.NDArray[np.int64]
+
+NEW, RESOLVED, REPEAT = 0, 1, 2
+REASONS = ("new", "resolved", "repeat")
+_NOTHING = -1
+
+
+@dataclass(frozen=True)
+class Timers:
+    """Alertmanager's route timers in the caller's time unit, and the receiver's send_resolved."""
+
+    wait: float
+    interval: float
+    repeat: float
+    send_resolved: bool = True
+
+    @property
+    def repeat_ticks(self) -> int:
+        """Ticks after a send before a repeat is due: the first tick strictly past ``repeat``."""
+        return math.floor(self.repeat / self.interval + 1e-9) + 1
 
 
 @dataclass(frozen=True)
 class Notifications:
-    """Notifications in time order. ``members[i]`` are the alerts notification ``i`` carries:
-    the new ones, or for a repeat every alert still firing."""
+    """Notifications in time order, as parallel lists.
+
+    ``alerts[i]``: every alert notification ``i`` carries (indices into the caller's
+    episodes, ascending); ``resolved[i]``: those of them that are resolved; ``new[i]``: the
+    firing ones not in the group's previous notification (empty unless ``reason`` is NEW).
+    ``firing[i]`` is the notification's status (some alert fires: PagerDuty ``trigger``;
+    none: ``resolve``).
+    """
 
     time: list[float]
     key: list[int]
-    repeat: list[bool]
-    members: list[list[int]]
+    reason: list[int]
+    firing: list[bool]
+    alerts: list[tuple[int, ...]]
+    resolved: list[tuple[int, ...]]
+    new: list[tuple[int, ...]]
 
     def __len__(self) -> int:
         return len(self.time)
 
 
+_Row = tuple[float, int, int, bool, tuple[int, ...], tuple[int, ...], tuple[int, ...]]
+
+
+def _notifications(rows: list[_Row]) -> Notifications:
+    rows.sort(key=lambda r: (r[0], r[1]))
+    return Notifications(
+        time=[r[0] for r in rows],
+        key=[r[1] for r in rows],
+        reason=[r[2] for r in rows],
+        firing=[r[3] for r in rows],
+        alerts=[r[4] for r in rows],
+        resolved=[r[5] for r in rows],
+        new=[r[6] for r in rows],
+    )
+
+
+class _Group:
+    """One aggregation group's alerts and its notification-log entry."""
+
+    __slots__ = ("current", "entry_at", "entry_firing", "entry_resolved", "flushed")
+
+    def __init__(self) -> None:
+        self.current: dict[int, int] = {}  # identity -> episode
+        self.flushed = False
+        self.entry_firing: set[int] | None = None
+        self.entry_resolved: set[int] = set()
+        self.entry_at = 0  # tick index of the last send
+
+    def reason(self, firing: set[int], resolved: set[int], tick: int, timers: Timers) -> int:
+        """``DedupStage.needsUpdate``: why this flush notifies, or _NOTHING."""
+        entry = self.entry_firing
+        if entry is None:
+            return NEW if firing else _NOTHING
+        if not firing <= entry:
+            return NEW
+        if not firing:
+            return RESOLVED if entry else _NOTHING
+        if timers.send_resolved and not resolved <= self.entry_resolved:
+            return RESOLVED
+        return REPEAT if tick - self.entry_at >= timers.repeat_ticks else _NOTHING
+
+
+def _tick_index(t: float, origin: float, interval: float, after: int) -> int:
+    """A tick index at or just before the first tick at or after ``t`` (never ``<= after``).
+
+    Rounding down by one at most costs an idle flush; it never skips a flush that matters.
+    """
+    if math.isinf(t):
+        return -1
+    return max(after + 1, math.floor((t - origin) / interval))
+
+
+def _one_group(
+    alerts: list[int],
+    received: Sequence[float],
+    starts: Sequence[float],
+    ends: Sequence[float],
+    identity: Sequence[int],
+    key: int,
+    timers: Timers,
+    until: float,
+    out: list[_Row],
+) -> None:
+    """Notifications of one group key; ``alerts`` in the order they were received."""
+    count, p = len(alerts), 0
+    while p < count:
+        group = _Group()
+        tick = received[alerts[p]] + timers.wait
+        origin, j = tick, 0
+        while True:
+            while p < count and received[alerts[p]] <= tick:
+                a = alerts[p]
+                p += 1
+                group.current[identity[a]] = a
+                if not group.flushed and starts[a] + timers.wait < received[a] < tick:
+                    tick = origin = received[a]  # old enough: flush at once
+            if tick > until:
+                return
+            group.flushed = True
+            firing = [a for a in group.current.values() if ends[a] > tick]
+            resolved = [a for a in group.current.values() if ends[a] <= tick]
+            fire_ids = {identity[a] for a in firing}
+            reason = group.reason(fire_ids, {identity[a] for a in resolved}, j, timers)
+            if reason != _NOTHING:
+                if firing or timers.send_resolved:
+                    entry = group.entry_firing or set()
+                    new = tuple(sorted(a for a in firing if identity[a] not in entry))
+                    shown = firing + resolved if timers.send_resolved else firing
+                    out.append(
+                        (
+                            tick,
+                            key,
+                            reason,
+                            bool(firing),
+                            tuple(sorted(shown)),
+                            tuple(sorted(resolved)) if timers.send_resolved else (),
+                            new if reason == NEW else (),
+                        )
+                    )
+                group.entry_firing = fire_ids
+                group.entry_resolved = {identity[a] for a in resolved}
+                group.entry_at = j
+            for a in resolved:
+                del group.current[identity[a]]
+            if not group.current:
+                break  # deleted; a later alert starts a new group
+            # Jump to the next flush where something can change.
+            upcoming = [_tick_index(min(ends[a] for a in firing), origin, timers.interval, j)]
+            if p < count:
+                upcoming.append(_tick_index(received[alerts[p]], origin, timers.interval, j))
+            if group.entry_firing:
+                upcoming.append(group.entry_at + timers.repeat_ticks)
+            candidates = [u for u in upcoming if u >= 0]
+            if not candidates:
+                return  # firing for ever, never repeating: nothing more to send
+            j = max(j + 1, min(candidates))
+            tick = origin + j * timers.interval
+
+
+def dispatch(
+    received: Sequence[float],
+    starts: Sequence[float],
+    ends: Sequence[float],
+    group: Sequence[int],
+    identity: Sequence[int],
+    timers: Timers,
+    *,
+    until: float = math.inf,
+) -> Notifications:
+    """What Alertmanager sends for these alert episodes (see the module docstring).
+
+    Episode ``i`` was received at ``received[i]``, started at ``starts[i]`` and ends at
+    ``ends[i]`` (``inf``: still firing); ``group[i]`` is its group key and ``identity[i]``
+    its label set's identity. No flush after ``until`` is made.
+    """
+    order = sorted(range(len(received)), key=lambda i: (group[i], received[i], i))
+    rows: list[_Row] = []
+    begin = 0
+    while begin < len(order):
+        end = begin
+        key = group[order[begin]]
+        while end < len(order) and group[order[end]] == key:
+            end += 1
+        _one_group(order[begin:end], received, starts, ends, identity, key, timers, until, rows)
+        begin = end
+    return _notifications(rows)
+
+
+def direct(
+    received: Sequence[float],
+    ends: Sequence[float],
+    identity: Sequence[int],
+    *,
+    send_resolved: bool = True,
+    until: float = math.inf,
+) -> Notifications:
+    """Grouping off: a trigger when each episode arrives and a resolve when it ends."""
+    rows: list[_Row] = []
+    for a, (t, end, ident) in enumerate(zip(received, ends, identity, strict=True)):
+        if end <= t or t > until:
+            continue
+        rows.append((t, ident, NEW, True, (a,), (), (a,)))
+        if send_resolved and end <= until:
+            rows.append((end, ident, RESOLVED, False, (a,), (a,), ()))
+    return _notifications(rows)
+
+
 def group_keys(table: AlertTable, spec: GroupingSpec) -> IntArray:
-    """Each alert's group key from the ``group_by`` labels (all alerts share one if empty)."""
+    """Each alert's group key from the ``group_by`` labels.
+
+    A simulated alert has the labels ``service`` and ``alertname`` and an identity (its
+    fingerprint); ``['...']`` groups by all of them, i.e. by fingerprint. Any other label
+    name is absent from every simulated alert, so, as in Alertmanager, it splits nothing.
+    """
+    if spec.group_all:
+        return table.fingerprint.copy()
     key = np.zeros(len(table), dtype=np.int64)
     if "service" in spec.group_by:
         key = key * (len(table.services) + 1) + table.service
@@ -66,91 +292,25 @@ def group_keys(table: AlertTable, spec: GroupingSpec) -> IntArray:
     return key
 
 
-def _first_tick_at_or_after(t: float, origin: float, interval: float) -> int:
-    return max(0, math.ceil((t - origin) / interval))
-
-
-def _group_one_key(
-    alerts: list[int],
-    times: list[float],
-    ends: list[float],
-    fingerprints: list[int],
-    key: int,
-    wait: float,
-    interval: float,
-    repeat_ticks: int,
-    out: list[tuple[float, int, bool, list[int]]],
-) -> None:
-    """Notifications of one group key; ``alerts`` are its alerts in firing order."""
-    count = len(alerts)
-    p = 0
-    while p < count:
-        origin = times[alerts[p]] + wait
-        tick_index = 0
-        members: list[int] = []
-        sent: set[int] = set()
-        last_sent = -1
-        while True:
-            tick = origin + tick_index * interval
-            while p < count and times[alerts[p]] <= tick:
-                members.append(alerts[p])
-                p += 1
-            members = [a for a in members if ends[a] > tick]
-            if not members:
-                break  # nothing firing at a flush: the group is deleted
-            firing = {fingerprints[a] for a in members}
-            new = [a for a in members if fingerprints[a] not in sent]
-            if new:
-                out.append((tick, key, False, new))
-                sent, last_sent = firing, tick_index
-            elif last_sent >= 0 and tick_index - last_sent >= repeat_ticks:
-                out.append((tick, key, True, list(members)))
-                sent, last_sent = firing, tick_index
-            # Jump to the next flush where something can change: an arrival, a repeat, or
-            # the moment the last firing alert has cleared.
-            upcoming = [_first_tick_at_or_after(max(ends[a] for a in members), origin, interval)]
-            if p < count:
-                upcoming.append(_first_tick_at_or_after(times[alerts[p]], origin, interval))
-            if last_sent >= 0:
-                upcoming.append(last_sent + repeat_ticks)
-            tick_index = max(tick_index + 1, min(upcoming))
-
-
-def group_alerts(table: AlertTable, spec: GroupingSpec) -> Notifications:
-    """The notifications Alertmanager sends for ``table`` under ``spec``."""
-    times = table.time.tolist()
-    if not spec.enabled:
-        fingerprints = table.fingerprint.tolist()
-        return Notifications(
-            times, fingerprints, [False] * len(times), [[a] for a in range(len(times))]
-        )
-    keys = group_keys(table, spec)
-    order = np.lexsort((np.arange(len(table)), table.time, keys))
-    sorted_keys = keys[order]
-    bounds = np.flatnonzero(np.diff(sorted_keys)) + 1
+def group_alerts(table: AlertTable, spec: GroupingSpec, *, until: float = math.inf) -> Notifications:
+    """The notifications Alertmanager sends for the simulated ``table`` under ``spec``."""
+    received = table.time.tolist()
     ends = table.end.tolist()
-    fingerprints = table.fingerprint.tolist()
-    wait = spec.group_wait_seconds / 60.0
-    interval = spec.group_interval_minutes
-    repeat_ticks = max(1, math.ceil(spec.repeat_interval_hours * 60.0 / interval - 1e-9))
-    out: list[tuple[float, int, bool, list[int]]] = []
-    for chunk in np.split(order, bounds) if len(table) else []:
-        alerts = chunk.tolist()
-        _group_one_key(
-            alerts,
-            times,
-            ends,
-            fingerprints,
-            int(keys[alerts[0]]),
-            wait,
-            interval,
-            repeat_ticks,
-            out,
-        )
-    out.sort(key=lambda n: (n[0], n[1]))
-    return Notifications(
-        time=[n[0] for n in out],
-        key=[n[1] for n in out],
-        repeat=[n[2] for n in out],
-        members=[n[3] for n in out],
+    identity = table.fingerprint.tolist()
+    if not spec.enabled:
+        return direct(received, ends, identity, send_resolved=spec.send_resolved, until=until)
+    timers = Timers(
+        wait=spec.group_wait_seconds / 60.0,
+        interval=spec.group_interval_minutes,
+        repeat=spec.repeat_interval_hours * 60.0,
+        send_resolved=spec.send_resolved,
+    )
+    return dispatch(
+        received,
+        table.started.tolist(),
+        ends,
+        group_keys(table, spec).tolist(),
+        identity,
+        timers,
+        until=until,
     )

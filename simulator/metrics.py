@@ -7,6 +7,11 @@ pages *sent* inside it. Definitions (minutes unless named otherwise):
   ``time_to_acknowledge``: detection is the first alert).
 * ``mttr`` / ``mttm``: first alert -> resolved / mitigated, over actionable incidents
   (``time_to_resolve`` / ``time_to_mitigate``); also per severity (``mttr.SEV1``...).
+* ``incidents_per_week``: paged incidents, acknowledged (worked) or resolved by their alerts
+  before anyone acknowledged (``cleared_before_ack_per_week``); ``noise_ratio`` and
+  ``reached_rule_N`` are over both. Lifecycle counts: resolved notifications, incidents
+  re-opened by a re-fire after a resolve, severity upgrades, noise incidents made
+  actionable, escalation rules skipped because nobody was on call, pages sent.
 * ``wait_minutes``: incident opened -> a responder starts work; ``resolve_minutes``:
   opened -> resolved; both over every worked incident (noise too: it costs a triage).
 * ``breach_response`` / ``breach_resolution``: share of actionable incidents whose time to
@@ -47,7 +52,7 @@ from playbook.metrics import bucket_of, count_interruptions
 from simulator.arrivals import ACTIONABLE, NOISE, AlertTable
 from simulator.clock import DAY, HOUR, WEEK, local_clock
 from simulator.compiled import ROLES, Compiled
-from simulator.model import WORKED, RunRecords
+from simulator.model import CLEARED, WORKED, RunRecords
 from simulator.sections import BurnoutSpec
 
 __all__ = [
@@ -130,11 +135,13 @@ def _incident_metrics(c: Compiled, rec: RunRecords, weeks: float) -> dict[str, f
     w0 = c.warmup_minutes
     measured = inc["open"] >= w0
     worked = measured & (inc["status"] == WORKED)
+    cleared = measured & (inc["status"] == CLEARED)
+    routed = worked | cleared  # paged incidents, acknowledged or resolved by their alerts
     actionable = worked & (inc["kind"] == ACTIONABLE)
     tta = inc["ack"] - inc["detect"]
     ttr = inc["resolved"] - inc["detect"]
     out: dict[str, float] = {
-        "incidents_per_week": float(worked.sum()) / weeks,
+        "incidents_per_week": float(routed.sum()) / weeks,
         "tickets_per_week": float((measured & (inc["status"] == 1)).sum()) / weeks,
         "unrouted_per_week": float((measured & (inc["status"] == 2)).sum()) / weeks,
         "mtta": _mean(tta[worked]),
@@ -142,7 +149,14 @@ def _incident_metrics(c: Compiled, rec: RunRecords, weeks: float) -> dict[str, f
         "mttr": _mean(ttr[actionable]),
         "wait_minutes": _mean((inc["start"] - inc["open"])[worked]),
         "resolve_minutes": _mean((inc["resolved"] - inc["open"])[worked]),
-        "noise_ratio": _mean((inc["kind"][worked] != ACTIONABLE).astype(np.float64)),
+        "noise_ratio": _mean((inc["kind"][routed] != ACTIONABLE).astype(np.float64)),
+        "cleared_before_ack_per_week": float(cleared.sum()) / weeks,
+        "refire_incidents_per_week": float(inc["refire"][measured].sum()) / weeks,
+        "severity_upgrades_per_week": float(inc["upgrades"][measured].sum()) / weeks,
+        "became_actionable_per_week": float(inc["became_actionable"][measured].sum()) / weeks,
+        "skipped_levels_per_week": float(inc["skips"][measured].sum()) / weeks,
+        "resolved_notifications_per_week": float((rec.resolves >= w0).sum()) / weeks,
+        "pages_per_week": float((rec.pages["time"] >= w0).sum()) / weeks,
     }
     response = np.array([math.nan if v is None else v for v in c.response_minutes])[inc["severity"]]
     resolution = np.array([math.nan if v is None else v for v in c.resolution_minutes])[
@@ -159,7 +173,7 @@ def _incident_metrics(c: Compiled, rec: RunRecords, weeks: float) -> dict[str, f
         out[f"mtta.{name}"] = _mean(tta[at])
         out[f"mttr.{name}"] = _mean(ttr[at])
     rules = max((len(c.book.policy(p).rules) for p in c.policies), default=1)
-    paged = worked & (inc["pages"] > 0)
+    paged = routed & (inc["pages"] > 0)
     for rule in range(2, rules + 1):
         reached = (inc["rule"] >= rule) | (inc["loop"] > 0)
         out[f"reached_rule_{rule}"] = _mean(reached[paged].astype(np.float64))

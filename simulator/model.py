@@ -8,21 +8,33 @@ reaches, one until the acknowledgement, one for the work.
 
 An incident's life:
 
-1. **Open.** A notification whose deduplication key has no open incident opens one; one
-   whose key does is merged into it. Severity is the most severe of the notification's
+1. **Open.** A firing notification whose deduplication key has no open incident opens one;
+   one whose key does is merged into it. Severity is the most severe of the notification's
    alerts; the incident is *actionable* if any alert is, else a *duplicate* (a re-page of a
    known problem, or a repeat notification) or *noise*. A severity with ``page: false``
    becomes a ticket; nobody is paged.
-2. **Escalation.** The policy's timeline (``escalation_timeline``) is walked: each rule's
+2. **Changes.** New alerts merged into an open incident may raise its severity: the
+   incident takes the new level and, if nobody has acknowledged yet, escalation restarts
+   at that moment under the new level's policy (seed 003's ``upgrade_severity``; pending
+   acknowledgements of pages already sent still count). An actionable alert makes a noise
+   or duplicate incident actionable (if its triage is under way, the real work follows it).
+3. **Escalation.** The policy's timeline (``escalation_timeline``) is walked: each rule's
    targets are resolved against the schedules at that minute and each person draws an
    acknowledgement delay and whether they miss it (:mod:`simulator.responders`). The first
-   acknowledgement stops escalation; a rule due at or after it is not sent. With
-   ``when_busy: escalate`` a busy person does not answer. If nobody answers, the first
-   person paged picks it up ``unacked_pickup_minutes`` after the last notification.
-3. **Work.** ``on_call``: the acknowledger works it, after anything already in their queue.
+   acknowledgement stops escalation; a rule due at or after it is not sent. A rule with
+   nobody on call hands on to the next rule at once (PagerDuty's empty levels,
+   ``playbook.escalation.skipped_delay``). With ``when_busy: escalate`` a busy person does
+   not answer. If nobody answers, the first person paged picks it up
+   ``unacked_pickup_minutes`` after the last notification.
+4. **Clearing.** A resolved notification (``paging.auto_resolve_on_clear``) resolves the
+   incident in the pager: escalation stops, and an incident nobody acknowledged by then is
+   closed unworked (status ``CLEARED``); one already acknowledged is worked to the end (the
+   work model says when it is really fixed). The key is free again, so a re-fire opens a
+   new incident and pages again.
+5. **Work.** ``on_call``: the acknowledger works it, after anything already in their queue.
    ``pool``: the first free pool member takes the oldest waiting incident. SEV1/SEV2-style
    severities (per ``role.required_for``) pull in role holders: the first free candidate.
-4. **Resolution** after the (update-stretched) work; everyone involved is released.
+6. **Resolution** after the (update-stretched) work; everyone involved is released.
 
 Records are kept lean (tuples and lists, converted to numpy arrays at the end); with
 ``trace=True`` each incident also keeps its alerts, for :mod:`simulator.trace`.
@@ -40,6 +52,7 @@ import numpy as np
 import numpy.typing as npt
 import simpy
 
+from playbook.escalation import skipped_delay
 from simulator.arrivals import ACTIONABLE, DUPLICATE, NOISE, AlertTable
 from simulator.compiled import Compiled, RoleNeed
 from simulator.grouping import Notifications
@@ -48,9 +61,9 @@ from simulator.responders import Responder
 from simulator.streams import Draws, stream_key
 from simulator.work import stretch, updates_during
 
-__all__ = ["TICKET", "UNROUTED", "WORKED", "RunRecords", "simulate"]
+__all__ = ["CLEARED", "TICKET", "UNROUTED", "WORKED", "RunRecords", "simulate"]
 
-WORKED, TICKET, UNROUTED = 0, 1, 2
+WORKED, TICKET, UNROUTED, CLEARED = 0, 1, 2, 3
 NAN = math.nan
 INF = math.inf
 
@@ -59,10 +72,12 @@ INCIDENT_COLUMNS = (
     "open", "detect", "severity", "kind", "service", "alert", "policy", "status",
     "ack", "acker", "start", "worker", "mitigated", "resolved", "rule", "loop",
     "pages", "alerts", "notifications", "updates", "ic", "comms", "scribe", "repeat",
+    "cleared", "upgrades", "became_actionable", "refire", "skips",
 )  # fmt: skip
 INT_COLUMNS = frozenset(
     {"severity", "kind", "service", "alert", "policy", "status", "acker", "worker", "rule",
-     "loop", "pages", "alerts", "notifications", "updates", "ic", "comms", "scribe", "repeat"}
+     "loop", "pages", "alerts", "notifications", "updates", "ic", "comms", "scribe", "repeat",
+     "upgrades", "became_actionable", "refire", "skips"}
 )  # fmt: skip
 
 
@@ -74,21 +89,23 @@ class RunRecords:
     minutes, ``nan`` where they do not apply (a ticket is never acknowledged).
     ``pages``: time, person, incident, rule, loop. ``work``: person, role code, start, end,
     incident (who spent time on what, in which role). ``members``: with ``trace=True``,
-    each incident's alerts.
+    each incident's alerts. ``resolves``: when resolved notifications reached the pager.
     """
 
     incidents: dict[str, npt.NDArray[Any]]
     pages: dict[str, npt.NDArray[Any]]
     work: dict[str, npt.NDArray[Any]]
     members: list[list[int]] = field(default_factory=list)
+    resolves: npt.NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
 
 
 class _Incident:
     __slots__ = (
-        "ack", "acker", "alert", "alerts", "comms", "detect", "ic", "id", "key", "kind",
-        "loop", "members", "mitigated", "notifications", "open", "pages", "policy", "repeat",
-        "resolved", "rule", "scribe", "service", "severity", "start", "status", "timeline",
-        "updates", "worker",
+        "ack", "acker", "alert", "alerts", "became_actionable", "cleared", "comms", "detect",
+        "ic", "id", "key", "kind", "loop", "low", "members", "mitigated", "notifications",
+        "open", "pages", "policy", "process", "refire", "repeat", "resolved", "rule", "rules",
+        "scribe", "service", "severity", "skips", "start", "status", "timeline", "updates",
+        "upgrades", "waiting", "worker",
     )  # fmt: skip
 
     def __init__(self, ident: int, key: int, open_at: float) -> None:
@@ -118,6 +135,15 @@ class _Incident:
         self.comms = -1
         self.scribe = -1
         self.repeat = 0
+        self.cleared = INF
+        self.upgrades = 0
+        self.became_actionable = 0
+        self.refire = 0
+        self.skips = 0
+        self.rules = 1
+        self.low = False
+        self.waiting = False
+        self.process: simpy.Process | None = None
         self.timeline: list[Step] = []
         self.members: list[int] = []
 
@@ -127,6 +153,8 @@ class _Incident:
             self.policy, self.status, self.ack, self.acker, self.start, self.worker,
             self.mitigated, self.resolved, self.rule, self.loop, self.pages, self.alerts,
             self.notifications, self.updates, self.ic, self.comms, self.scribe, self.repeat,
+            NAN if self.cleared == INF else self.cleared, self.upgrades,
+            self.became_actionable, self.refire, self.skips,
         )  # fmt: skip
 
 
@@ -151,7 +179,7 @@ class _Run:
         self.env = simpy.Environment()
         self.notes = notes
         self.trace = trace
-        self.a_time = alerts.time.tolist()
+        self.a_start = alerts.started.tolist()
         self.a_kind = alerts.kind.tolist()
         self.a_service = alerts.service.tolist()
         self.a_severity = severity.tolist()
@@ -187,15 +215,18 @@ class _Run:
             need.code: need.join_minutes for needs in compiled.roles for need in needs
         }
         self.open_by_key: dict[int, _Incident] = {}
-        self.routes: dict[tuple[int, int], tuple[int, list[Step]]] = {}
+        self.routes: dict[tuple[int, int], tuple[int, list[Step], int]] = {}
+        self.auto_resolve = study.paging.auto_resolve_on_clear
+        self.cleared_keys: set[int] = set()
+        self.resolves: list[float] = []
         self.incidents: list[_Incident] = []
         self.pages: list[tuple[float, int, int, int, int]] = []
         self.work: list[tuple[int, int, float, float, int]] = []
 
-    # -- opening --------------------------------------------------------------------------
+    # -- notifications --------------------------------------------------------------------
     def feed(self) -> Generator[simpy.Event, Any, None]:
         env, notes = self.env, self.notes
-        times, keys, repeats, members = notes.time, notes.key, notes.repeat, notes.members
+        times, keys, firing, news = notes.time, notes.key, notes.firing, notes.new
         open_by_key = self.open_by_key
         for i in range(len(times)):
             t = times[i]
@@ -203,17 +234,34 @@ class _Run:
                 yield env.timeout(t - env.now)
             key = keys[i]
             incident = open_by_key.get(key)
+            if not firing[i]:
+                self.resolves.append(t)
+                if incident is not None and self.auto_resolve:
+                    incident.cleared = t  # the pager resolves it; its process sees it
+                    del open_by_key[key]
+                    self.cleared_keys.add(key)
+                continue
+            new = news[i]
             if incident is not None:
                 incident.notifications += 1
-                if not repeats[i]:
-                    incident.alerts += len(members[i])
+                if new:
+                    incident.alerts += len(new)
                     if self.trace:
-                        incident.members.extend(members[i])
+                        incident.members.extend(new)
+                    self.join(incident, list(new))
                 continue
-            incident = self.open_incident(key, t, members[i], repeats[i])
+            alerts = list(new) if new else self.firing_alerts(i)
+            incident = self.open_incident(key, t, alerts, not new)
+            if key in self.cleared_keys:
+                self.cleared_keys.discard(key)
+                incident.refire = 1
             if incident.status == WORKED:
                 open_by_key[key] = incident
-                env.process(self.respond(incident))
+                incident.process = env.process(self.respond(incident))
+
+    def firing_alerts(self, note: int) -> list[int]:
+        resolved = set(self.notes.resolved[note])
+        return [a for a in self.notes.alerts[note] if a not in resolved]
 
     def open_incident(self, key: int, t: float, alerts: list[int], repeat: bool) -> _Incident:
         incident = _Incident(len(self.incidents), key, t)
@@ -222,11 +270,11 @@ class _Run:
         if len(alerts) == 1:
             best = alerts[0]
             incident.severity = sev[best]
-            incident.detect = t if repeat else self.a_time[best]
+            incident.detect = t if repeat else self.a_start[best]
         else:
             best = min(alerts, key=lambda a: (_KIND_RANK[kind[a]], sev[a], a))
             incident.severity = min(sev[a] for a in alerts)
-            incident.detect = t if repeat else min(self.a_time[a] for a in alerts)
+            incident.detect = t if repeat else min(self.a_start[a] for a in alerts)
         incident.alert = best
         incident.kind = DUPLICATE if repeat and kind[best] == ACTIONABLE else kind[best]
         incident.repeat = int(repeat)
@@ -234,60 +282,136 @@ class _Run:
         incident.alerts = 0 if repeat else len(alerts)
         if self.trace:
             incident.members = list(alerts)
-        route = self.routes.get((incident.severity, incident.service))
-        if route is None:
-            route = self.route(incident.severity, incident.service)
-        incident.policy, incident.timeline = route
+        self.set_route(incident)
         if incident.policy < 0:
             incident.status = TICKET
         return incident
 
-    def route(self, severity: int, service: int) -> tuple[int, list[Step]]:
-        """(policy index, timeline) for a severity and service; (-1, []) for a ticket."""
-        policy = self.c.policy_for(severity, service)
-        if policy is None:
-            route: tuple[int, list[Step]] = (-1, [])
-        else:
-            route = (
-                self.policy_index[policy],
-                self.paging.timeline(policy, self.c.urgency[severity]),
-            )
-        self.routes[(severity, service)] = route
-        return route
+    def set_route(self, incident: _Incident) -> None:
+        """The incident's policy, full timeline, rules per pass and urgency for its severity."""
+        route = self.routes.get((incident.severity, incident.service))
+        if route is None:
+            policy = self.c.policy_for(incident.severity, incident.service)
+            if policy is None:
+                route = (-1, [], 1)
+            else:
+                route = (
+                    self.policy_index[policy],
+                    self.paging.timeline(policy, "high"),
+                    self.paging.rule_count(policy),
+                )
+            self.routes[(incident.severity, incident.service)] = route
+        incident.policy, incident.timeline, incident.rules = route
+        incident.low = self.c.urgency[incident.severity] == "low"
+
+    def join(self, incident: _Incident, new: list[int]) -> None:
+        """New alerts merged into an open incident: a severity upgrade, or noise turned real."""
+        sev, kind = self.a_severity, self.a_kind
+        best = min(new, key=lambda a: (_KIND_RANK[kind[a]], sev[a], a))
+        if kind[best] == ACTIONABLE and incident.kind != ACTIONABLE:
+            incident.kind, incident.alert = ACTIONABLE, best
+            incident.became_actionable = 1
+        top = min(sev[a] for a in new)
+        if top >= incident.severity or self.c.policy_for(top, incident.service) is None:
+            return
+        incident.severity = top
+        incident.upgrades += 1
+        self.set_route(incident)
+        if incident.waiting and incident.process is not None:
+            incident.waiting = False  # one restart, whatever else joins at this instant
+            incident.process.interrupt()  # unacknowledged: escalation restarts on the new policy
 
     # -- an incident ----------------------------------------------------------------------
-    def respond(self, incident: _Incident) -> Generator[simpy.Event, Any, None]:
+    def escalate(
+        self, incident: _Incident, state: list[float]
+    ) -> Generator[simpy.Event, Any, bool]:
+        """Walk the incident's timeline from now; False if it was interrupted by an upgrade.
+
+        ``state`` is [best ack time, acker, first person paged, last notification time],
+        kept across restarts.
+        """
         env, people, resolve = self.env, self.people, self.paging.resolve
-        t0 = incident.open
-        best, acker, first, last_at = INF, -1, -1, t0
-        for step in incident.timeline:
-            at = t0 + step.minute
-            if at >= best:
-                break
+        t0, shift = env.now, 0.0
+        timeline = incident.timeline
+        for k, step in enumerate(timeline):
+            at = t0 + step.minute - shift
+            if at >= state[0] or at >= incident.cleared:
+                return True
             if at > env.now:
-                yield env.timeout(at - env.now)
-            for p in resolve(step.targets, at):
+                incident.waiting = True
+                try:
+                    yield env.timeout(at - env.now)
+                except simpy.Interrupt:
+                    return False
+                finally:
+                    incident.waiting = False
+                if incident.cleared <= at:
+                    return True
+            incident.rule, incident.loop = step.rule, step.loop
+            targets = resolve(step.targets, at)
+            if not targets:
+                saved = skipped_delay(timeline, k, incident.rules)
+                if saved is not None:
+                    shift += saved  # nobody on call: the next rule now
+                    incident.skips += 1
+                    continue
+                if incident.low:
+                    return True
+                continue
+            for p in targets:
                 self.pages.append((at, p, incident.id, step.rule, step.loop))
                 incident.pages += 1
-                if first < 0:
-                    first = p
+                if state[2] < 0:
+                    state[2] = p
                 person = people[p]
                 if person.busy and self.escalate_busy:
                     person.notice(at)
                     continue
                 delay, missed = person.respond(at)
-                if not missed and at + delay < best:
-                    best, acker = at + delay, p
-            incident.rule, incident.loop, last_at = step.rule, step.loop, at
-        if acker < 0:
-            if first < 0:
-                incident.status = UNROUTED
-                del self.open_by_key[incident.key]
-                return
-            best, acker = last_at + self.pickup, first
-        if best > env.now:
-            yield env.timeout(best - env.now)
-        incident.ack, incident.acker = best, acker
+                if not missed and at + delay < state[0]:
+                    state[0], state[1] = at + delay, p
+            state[3] = at
+            if incident.low:
+                return True
+        return True
+
+    def acknowledged(self, incident: _Incident) -> Generator[simpy.Event, Any, bool]:
+        """Escalate until acknowledged; False if nobody was ever paged or it cleared first."""
+        env = self.env
+        state = [INF, -1.0, -1.0, env.now]
+        while True:
+            done = yield from self.escalate(incident, state)
+            if not done:
+                continue
+            best, acker = state[0], int(state[1])
+            if acker < 0:
+                if state[2] < 0:
+                    if incident.cleared == INF:
+                        incident.status = UNROUTED
+                        del self.open_by_key[incident.key]
+                        return False
+                    best = INF
+                else:
+                    best, acker = state[3] + self.pickup, int(state[2])
+            stop = min(best, incident.cleared)
+            if stop > env.now:
+                incident.waiting = True
+                try:
+                    yield env.timeout(stop - env.now)
+                except simpy.Interrupt:
+                    continue
+                finally:
+                    incident.waiting = False
+            if incident.cleared <= best:
+                incident.status, incident.resolved = CLEARED, incident.cleared
+                return False
+            incident.ack, incident.acker = best, acker
+            return True
+
+    def respond(self, incident: _Incident) -> Generator[simpy.Event, Any, None]:
+        env, people = self.env, self.people
+        if not (yield from self.acknowledged(incident)):
+            return
         # Who works it.
         if self.pool_mode:
             worker = self.take_member()
@@ -296,7 +420,7 @@ class _Run:
                 self.waiting.append(event)
                 worker = yield event
         else:
-            worker = people[acker]
+            worker = people[incident.acker]
             if worker.busy:
                 event = env.event()
                 worker.queue.append(event)
@@ -305,16 +429,24 @@ class _Run:
                 worker.busy = True
         start = env.now
         incident.start, incident.worker = start, worker.index
-        holders = self.staff(incident, worker.index, start) if incident.kind == ACTIONABLE else []
-        mitigate, elapsed = self.work_minutes(incident, any(code == 2 for code, _ in holders))
-        incident.mitigated = start + mitigate
-        yield env.timeout(elapsed)
+        holders: list[tuple[int, int]] = []
+        worked_kind = incident.kind
+        while True:
+            begin = env.now
+            if incident.kind == ACTIONABLE:
+                holders = self.staff(incident, worker.index, begin)
+            mitigate, elapsed = self.work_minutes(incident, any(c == 2 for c, _ in holders))
+            incident.mitigated = begin + mitigate
+            yield env.timeout(elapsed)
+            if worked_kind == ACTIONABLE or incident.kind != ACTIONABLE:
+                break
+            worked_kind = ACTIONABLE  # an actionable alert joined during the triage
         end = env.now
         incident.resolved = end
         self.work.append((worker.index, 0, start, end, incident.id))
         self.release(worker)
         for code, holder in holders:
-            join = min(end, start + self.role_join[code])
+            join = min(end, begin + self.role_join[code])
             self.work.append((holder, code, join, end, incident.id))
             self.release(people[holder])
         if self.open_by_key.get(incident.key) is incident:
@@ -458,6 +590,7 @@ class _Run:
                 "incident": np.asarray(work[4], dtype=np.int64),
             },
             members=[incident.members for incident in self.incidents] if self.trace else [],
+            resolves=np.asarray(self.resolves, dtype=np.float64),
         )
 
 

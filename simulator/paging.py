@@ -131,6 +131,10 @@ class Paging:
             self._timelines[(policy, urgency)] = cached
         return cached
 
+    def rule_count(self, policy: str) -> int:
+        """Rules in one pass of ``policy``."""
+        return len(self._policies[policy].rules)
+
     def resolve(self, targets: tuple[CompiledTarget, ...], minute: float) -> list[int]:
         """The people ``targets`` notify at ``minute``, deduplicated, in target order."""
         if len(targets) == 1:

@@ -46,6 +46,14 @@ METRIC_INFO: dict[str, tuple[str, str]] = {
     "burnout_index": ("burnout index (team mean)", "index"),
     "burnout_index_max": ("burnout index (worst person)", "index"),
     "incidents_per_week": ("paged incidents per week", "per week"),
+    # The alert lifecycle (simulator/README.md, "Grouping" and "Incidents that change").
+    "pages_per_week": ("pages sent per week (everyone)", "per week"),
+    "resolved_notifications_per_week": ("resolved notifications per week", "per week"),
+    "cleared_before_ack_per_week": ("incidents resolved by their alerts before an ack", "per week"),
+    "refire_incidents_per_week": ("incidents re-opened by a re-fire after a resolve", "per week"),
+    "severity_upgrades_per_week": ("severity upgrades of open incidents per week", "per week"),
+    "became_actionable_per_week": ("noise incidents made actionable per week", "per week"),
+    "skipped_levels_per_week": ("escalation rules skipped (nobody on call) per week", "per week"),
 }
 HEADLINE = (
     "mtta",
@@ -313,11 +321,12 @@ INCIDENT_CSV_COLUMNS = (
     "detect_minute", "open_minute", "ack_minute", "start_minute", "mitigated_minute",
     "resolved_minute", "time_to_acknowledge", "wait_minutes", "resolve_minutes", "acked_by",
     "worked_by", "incident_commander", "comms_lead", "scribe", "escalation_rule",
-    "escalation_loop", "pages", "alerts", "status_updates",
+    "escalation_loop", "pages", "alerts", "status_updates", "cleared_minute",
+    "severity_upgrades", "became_actionable", "refire",
 )  # fmt: skip
 
 _KINDS = ("actionable", "noise", "duplicate")
-_STATUS = ("worked", "ticket", "unrouted")
+_STATUS = ("worked", "ticket", "unrouted", "cleared")
 
 
 def _rows(
@@ -366,4 +375,8 @@ def _rows(
             "pages": cols["pages"][i],
             "alerts": cols["alerts"][i],
             "status_updates": cols["updates"][i],
+            "cleared_minute": minutes(cols["cleared"][i]),
+            "severity_upgrades": cols["upgrades"][i],
+            "became_actionable": cols["became_actionable"][i],
+            "refire": cols["refire"][i],
         }

@@ -7,6 +7,7 @@ study gets when it leaves a field out. :mod:`simulator.study` assembles them int
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any, Literal, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -37,6 +38,7 @@ __all__ = [
     "Staffing",
     "StormSpec",
     "WorkSpec",
+    "check_group_by",
 ]
 
 _FROZEN = ConfigDict(extra="forbid", frozen=True)
@@ -167,16 +169,45 @@ class AlertsSpec(BaseModel):
 # --- grouping and paging -------------------------------------------------------------------
 
 
+_LABEL_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
+
+
+def check_group_by(labels: tuple[str, ...]) -> tuple[str, ...]:
+    """Alertmanager's ``group_by``: label names, or ``['...']`` alone (group by all labels)."""
+    if "..." in labels and len(labels) > 1:
+        raise ValueError("group_by '...' (all labels) cannot be combined with other labels")
+    for name in labels:
+        if name != "..." and not _LABEL_NAME.fullmatch(name):
+            raise ValueError(f"{name!r} is not a label name")
+    if len(set(labels)) != len(labels):
+        raise ValueError("group_by lists a label twice")
+    return labels
+
+
 class GroupingSpec(BaseModel):
-    """Alertmanager grouping; ``enabled: false`` sends every alert at once, keyed by itself."""
+    """Alertmanager grouping (:mod:`simulator.grouping`); ``enabled: false`` sends every alert
+    at once, keyed by itself. ``group_by`` takes label names (simulated alerts carry
+    ``service`` and ``alertname``), ``['...']`` (all labels) or ``[]`` (one group)."""
 
     model_config = _FROZEN
 
     enabled: bool = True
-    group_by: tuple[Literal["service", "alertname"], ...] = ("service", "alertname")
+    group_by: tuple[str, ...] = ("service", "alertname")
     group_wait_seconds: float = Field(default=30.0, ge=0)
     group_interval_minutes: float = Field(default=5.0, gt=0)
     repeat_interval_hours: float = Field(default=4.0, gt=0)
+    send_resolved: bool = Field(
+        default=True, description="the receiver's send_resolved (Alertmanager's default: true)"
+    )
+
+    @field_validator("group_by")
+    @classmethod
+    def _labels(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return check_group_by(value)
+
+    @property
+    def group_all(self) -> bool:
+        return self.group_by == ("...",)
 
 
 class PagingSpec(BaseModel):
@@ -186,6 +217,10 @@ class PagingSpec(BaseModel):
 
     policy_by_service: dict[str, str] = {}
     policy_by_severity: dict[str, str] = {}
+    auto_resolve_on_clear: bool = Field(
+        default=True,
+        description="a resolved notification resolves the incident (PagerDuty's resolve event)",
+    )
 
 
 # --- responders ----------------------------------------------------------------------------

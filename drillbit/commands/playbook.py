@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo
@@ -14,7 +15,7 @@ from rich.table import Table
 
 from playbook.context import AlertContext
 from playbook.errors import InvalidDefinition
-from playbook.escalation import escalation_timeline, resolve_targets
+from playbook.escalation import EscalationPolicy, escalation_timeline, paged_timeline
 from playbook.model import DEFAULT_PLAYBOOK_PATH, Playbook, load_playbook
 from playbook.schedules import on_call_at
 
@@ -34,14 +35,31 @@ def _load(path: Path | None) -> Playbook:
     return load_playbook(path or DEFAULT_PLAYBOOK_PATH)
 
 
-def _aware(text: str, playbook_zone: str) -> datetime:
+def _aware(text: str, zone: Callable[[], str]) -> datetime:
+    """``--at`` as an aware instant; a naive one is read on the clock ``zone()`` names."""
     try:
         at = datetime.fromisoformat(text)
     except ValueError:
         raise InvalidDefinition(f"--at {text!r} is not an ISO-8601 date-time") from None
     if at.tzinfo is None:
-        at = at.replace(tzinfo=ZoneInfo(playbook_zone))
+        at = at.replace(tzinfo=ZoneInfo(zone()))
     return at
+
+
+def _policy_zone(book: Playbook, policy: EscalationPolicy) -> str:
+    """The time zone of the schedules ``policy`` pages (as ``oncall`` reads a naive --at)."""
+    zones = {
+        book.schedule(t.id).time_zone
+        for rule in policy.rules
+        for t in rule.targets
+        if t.type == "schedule"
+    }
+    if len(zones) > 1:
+        raise InvalidDefinition(
+            f"--at has no offset and policy {policy.name!r} pages schedules in "
+            f"{', '.join(sorted(zones))}: add an offset"
+        )
+    return zones.pop() if zones else "UTC"
 
 
 def check(
@@ -133,7 +151,7 @@ def oncall(
         sched = book.schedule(schedule)
     except KeyError as exc:
         raise InvalidDefinition(exc.args[0]) from None
-    instant = _aware(at, sched.time_zone)
+    instant = _aware(at, lambda: sched.time_zone)
     people = list(on_call_at(sched, instant))
     if as_json:
         print(json.dumps({"schedule": schedule, "at": instant.isoformat(), "on_call": people}))
@@ -149,7 +167,11 @@ def escalate(
     ] = None,
     horizon: Annotated[float, typer.Option(help="minutes to look ahead")] = 240.0,
     at: Annotated[
-        str | None, typer.Option(help="ISO-8601 start (naive means UTC): name who is paged")
+        str | None,
+        typer.Option(
+            help="ISO-8601 start (naive means the policy's schedules' zone): name who is "
+            "paged, skipping rules with nobody on call"
+        ),
     ] = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -159,20 +181,25 @@ def escalate(
         pol = book.policy(policy)
     except KeyError as exc:
         raise InvalidDefinition(exc.args[0]) from None
-    timeline = escalation_timeline(pol, ack_minute=ack_after, horizon=horizon)
-    rows = []
-    start = None if at is None else _aware(at, "UTC")
-    for note in timeline:
-        row = note.as_dict()
-        if start is not None:
-            instant = start + timedelta(minutes=note.minute)
-            row["people"] = list(resolve_targets(note.targets, instant, book.schedules_by_name))
-        rows.append(row)
+    if at is None:
+        rows = [n.as_dict() for n in escalation_timeline(pol, ack_minute=ack_after, horizon=horizon)]
+    else:
+        start = _aware(at, lambda: _policy_zone(book, pol))
+        rows = [
+            n.as_dict()
+            for n in paged_timeline(
+                pol,
+                start=start,
+                schedules=book.schedules_by_name,
+                ack_minute=ack_after,
+                horizon=horizon,
+            )
+        ]
     if as_json:
         print(json.dumps(rows))
         return
     table = Table(title=f"escalation policy {pol.name!r}")
-    for column in ("minute", "rule", "loop", "targets", *(["people"] if start else [])):
+    for column in ("minute", "rule", "loop", "targets", *(["people"] if at else [])):
         table.add_column(column)
     for row in rows:
         cells = [
@@ -181,8 +208,9 @@ def escalate(
             str(row["loop"]),
             ", ".join(row["targets"]),
         ]
-        if start is not None:
-            cells.append(", ".join(row["people"]))
+        if at is not None:
+            people = ", ".join(row["people"]) or "nobody"
+            cells.append(people + (" (skipped: next rule now)" if row["skipped"] else ""))
         table.add_row(*cells)
     out.print(table)
 

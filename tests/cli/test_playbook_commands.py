@@ -160,3 +160,61 @@ def test_a_command_exit_code_reaches_the_shell(capsys: pytest.CaptureFixture[str
     finally:
         app.registered_commands.pop()
     assert code == 3
+
+
+def test_escalate_and_oncall_read_a_naive_at_on_the_same_clock(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # 02:00 on Wednesday 2025-01-08 in New York is just after the weekly hand-off to bob;
+    # read as UTC it would be Tuesday 21:00 there, still alice's week.
+    at = "2025-01-08T02:00:00"
+    _, out, _ = run(capsys, "oncall", "--schedule", "checkout-primary", "--at", at, "--json")
+    assert json.loads(out)["on_call"] == ["bob"]
+    code, out, _ = run(capsys, "escalate", "--policy", "sev1", "--at", at, "--json")
+    assert code == 0
+    assert json.loads(out)[0]["people"] == ["bob"]
+
+
+def test_escalate_at_shows_a_rule_with_nobody_on_call_skipped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = DEFAULT_PLAYBOOK_PATH.read_text(encoding="utf-8")
+    # The primary rotation covers 09:00-17:00 only; at 20:00 its rule hands on at once.
+    gappy = text.replace(
+        "        users: [alice, bob, carol, dave]\n  - name: checkout-secondary",
+        "        users: [alice, bob, carol, dave]\n        restrictions: [{type: daily_restriction,"
+        ' start_time_of_day: "09:00:00", duration_seconds: 28800}]\n  - name: checkout-secondary',
+        1,
+    )
+    assert gappy != text
+    path = tmp_path / "gappy.yaml"
+    path.write_text(gappy, encoding="utf-8")
+    code, out, _ = run(
+        capsys, "escalate", "--policy", "sev1", "--playbook", str(path),
+        "--at", "2025-01-08T20:00:00", "--ack-after", "12", "--json",
+    )  # fmt: skip
+    assert code == 0
+    assert [(r["minute"], r["rule"], r["people"], r["skipped"]) for r in json.loads(out)] == [
+        (0, 1, [], True),
+        (0, 2, ["alice"], False),
+        (5, 3, ["engineering_manager"], False),
+    ]
+
+
+def test_a_naive_at_is_refused_for_a_policy_paging_schedules_in_two_zones(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = DEFAULT_PLAYBOOK_PATH.read_text(encoding="utf-8")
+    two_zones = text.replace(
+        "  - name: checkout-secondary\n    time_zone: America/New_York",
+        "  - name: checkout-secondary\n    time_zone: Europe/London",
+        1,
+    )
+    assert two_zones != text
+    path = tmp_path / "zones.yaml"
+    path.write_text(two_zones, encoding="utf-8")
+    code, _, err = run(
+        capsys, "escalate", "--policy", "sev1", "--playbook", str(path), "--at", "2025-01-08T02:00:00"
+    )
+    assert code == 2
+    assert err.count("\n") == 1 and "add an offset" in err

@@ -134,13 +134,15 @@ def run_alerts(
     severities: Sequence[str],
     *,
     kind: Sequence[int] | None = None,
+    ends: Sequence[float] | None = None,
+    fingerprint: Sequence[int] | None = None,
     notes: Notifications | None = None,
     trace: bool = False,
 ) -> RunRecords:
-    """Run the study's baseline on exactly these alerts (one incident each, grouping off)."""
+    """Run the study's baseline on exactly these alerts (each lasts an hour by default)."""
     scenario = study.scenarios()[0]
     compiled = compile_scenario(scenario)
-    table = alert_table(times, kind=kind)
+    table = alert_table(times, ends, kind=kind, fingerprint=fingerprint)
     order = scenario.book.severity_order
     severity = np.asarray([order.index(s) for s in severities], dtype=np.int64)
     notes = notes or group_alerts(table, study.grouping)

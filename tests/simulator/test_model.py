@@ -175,7 +175,7 @@ def test_fatigue_raises_the_miss_probability_up_to_its_cap() -> None:
 
 def test_a_merged_notification_adds_its_alerts_to_the_open_incident() -> None:
     study = tiny_study({"grouping.enabled": True, "grouping.group_by": ["service"]})
-    records = run_alerts(study, [600.0, 602.0], ["SEV3", "SEV3"])
+    records = run_alerts(study, [600.0, 602.0], ["SEV3", "SEV3"], ends=[700.0, 700.0])
     assert len(records.incidents["open"]) == 1
     assert records.incidents["alerts"].tolist() == [2]
     # group_wait 30 s: the first notification opens the incident at 600.5.

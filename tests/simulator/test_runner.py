@@ -49,9 +49,21 @@ def test_a_variant_that_changes_only_escalation_leaves_unescalated_incidents_alo
     scenarios = {s.name: s for s in short_reference().scenarios()}
     base, _ = run_scenario_replication(scenarios["baseline"], 0)
     faster, _ = run_scenario_replication(scenarios["secondary_after_5"], 0)
-    # Common random numbers: the same incidents open at the same minutes.
-    assert np.array_equal(base.incidents["open"], faster.incidents["open"])
-    assert np.array_equal(base.incidents["severity"], faster.incidents["severity"])
+    # Common random numbers: the runs are identical until the first page past rule 1 in
+    # either (the first thing the variant changes), and afterwards most incidents still
+    # open at the same minutes (an earlier acknowledgement can free a group's key earlier,
+    # so a later trigger may open an incident the baseline merged).
+    first = min(
+        float(run.pages["time"][run.pages["rule"] >= 2].min()) for run in (base, faster)
+    )
+    before = base.incidents["open"] < first
+    assert before.sum() >= 3
+    assert np.array_equal(base.incidents["open"][before], faster.incidents["open"][: before.sum()])
+    assert np.array_equal(
+        base.incidents["severity"][before], faster.incidents["severity"][: before.sum()]
+    )
+    shared = np.isin(base.incidents["open"], faster.incidents["open"]).mean()
+    assert shared > 0.9
 
 
 def test_seeded_golden_values_of_the_reference_baseline() -> None:
@@ -68,9 +80,10 @@ def test_a_run_with_one_replication_has_no_interval_but_a_mean() -> None:
     assert mtta["n"] == 1 and mtta["mean"] is not None and mtta["ci95"] == [None, None]
 
 
-# Recorded from a run of this code; a change here means the model's behaviour changed.
-GOLDEN_MTTA = 22.090419
-GOLDEN_INCIDENTS_PER_WEEK = 63.5
+# Recorded from a run of this code; a change here means the model's behaviour changed
+# (last: resolved notifications, re-fires, empty levels and upgrades, issue 10).
+GOLDEN_MTTA = 11.260726
+GOLDEN_INCIDENTS_PER_WEEK = 83.25
 GOLDEN_ALERTS = 5891
 
 
