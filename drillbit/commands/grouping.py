@@ -1,0 +1,163 @@
+"""``drillbit grouping``: the simulator's grouping model on your own alerts.
+
+``grouping replay HISTORY`` shows the notifications and pages an alert history would have
+produced under given Alertmanager settings (:mod:`simulator.replay`); ``--sweep`` compares
+several values of one setting side by side.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from playbook.errors import InvalidDefinition
+from simulator.history import parse_duration, read_history
+from simulator.replay import Replayed, ReplaySettings, replay
+
+__all__ = ["register"]
+
+out = Console()
+
+_SWEEPABLE = {"group_wait", "group_interval", "repeat_interval"}
+
+
+def _group_by(text: str) -> tuple[str, ...]:
+    return tuple(name.strip() for name in text.split(",") if name.strip())
+
+
+def _settings(options: dict[str, str], send_resolved: bool) -> ReplaySettings:
+    """Settings from the option strings (``group_by``, ``group_wait``, ...)."""
+    interval = parse_duration(options["group_interval"], "--group-interval")
+    repeat = parse_duration(options["repeat_interval"], "--repeat-interval")
+    if interval <= 0 or repeat <= 0:
+        raise InvalidDefinition("--group-interval and --repeat-interval must be above zero")
+    try:
+        return ReplaySettings(
+            group_by=_group_by(options["group_by"]),
+            group_wait=parse_duration(options["group_wait"], "--group-wait"),
+            group_interval=interval,
+            repeat_interval=repeat,
+            send_resolved=send_resolved,
+        )
+    except ValueError as exc:
+        raise InvalidDefinition(f"--group-by: {exc}") from None
+
+
+def _sweep(text: str) -> tuple[str, list[str]]:
+    name, sep, values = text.partition("=")
+    if not sep or name not in _SWEEPABLE or not values:
+        raise InvalidDefinition(
+            f"--sweep {text!r} must look like SETTING=V1,V2 with SETTING one of "
+            + ", ".join(sorted(_SWEEPABLE))
+        )
+    return name, [v.strip() for v in values.split(",") if v.strip()]
+
+
+def _print_table(result: Replayed) -> None:
+    table = Table(title=f"{len(result.notes)} notifications")
+    for column in ("at", "group", "status", "reason", "firing", "resolved"):
+        table.add_column(column)
+    for note in result.notifications():
+        resolved = sum(1 for a in note["alerts"] if a["status"] == "resolved")
+        table.add_row(
+            note["at"],
+            note["group_key"],
+            note["status"],
+            note["reason"],
+            str(len(note["alerts"]) - resolved),
+            str(resolved),
+        )
+    out.print(table)
+
+
+def _print_csv(result: Replayed) -> None:
+    writer = csv.writer(sys.stdout)
+    writer.writerow(["at", "group_key", "status", "reason", "firing", "resolved"])
+    for note in result.notifications():
+        resolved = sum(1 for a in note["alerts"] if a["status"] == "resolved")
+        writer.writerow(
+            [note["at"], note["group_key"], note["status"], note["reason"],
+             len(note["alerts"]) - resolved, resolved]
+        )  # fmt: skip
+
+
+def replay_command(
+    history: Annotated[Path, typer.Argument(help="alerts as JSON lines or a JSON array")],
+    group_by: Annotated[
+        str, typer.Option(help="labels, comma-separated; '...' for all; '' for one group")
+    ] = "alertname",
+    group_wait: Annotated[str, typer.Option(help="Prometheus duration")] = "30s",
+    group_interval: Annotated[str, typer.Option(help="Prometheus duration")] = "5m",
+    repeat_interval: Annotated[str, typer.Option(help="Prometheus duration")] = "4h",
+    no_send_resolved: Annotated[
+        bool, typer.Option("--no-send-resolved", help="the receiver does not send resolves")
+    ] = False,
+    sweep: Annotated[
+        str | None, typer.Option(help="SETTING=V1,V2,...: the summary per value, side by side")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="print the notifications as CSV")] = False,
+) -> None:
+    """Replay an alert history through the simulator's grouping model."""
+    if as_json and as_csv:
+        raise InvalidDefinition("give --json or --csv, not both")
+    base = {
+        "group_by": group_by,
+        "group_wait": group_wait,
+        "group_interval": group_interval,
+        "repeat_interval": repeat_interval,
+    }
+    settings = _settings(base, not no_send_resolved)
+    data = read_history(history)
+    if sweep is None:
+        result = replay(data, settings)
+        if as_json:
+            print(json.dumps({"notifications": result.notifications(), "summary": result.summary()}))
+        elif as_csv:
+            _print_csv(result)
+        else:
+            _print_table(result)
+            out.print(_summary_text(result.summary()), highlight=False)
+        return
+    name, values = _sweep(sweep)
+    rows: list[dict[str, Any]] = []
+    for value in values:
+        changed = _settings({**base, name: value}, not no_send_resolved)
+        rows.append({"value": value, "summary": replay(data, changed).summary()})
+    if as_json:
+        print(json.dumps({"sweep": name, "results": rows}))
+        return
+    table = Table(title=f"sweep of {name}")
+    table.add_column("summary")
+    for row in rows:
+        table.add_column(f"{name}={row['value']}", justify="right")
+    for field in ("notifications", "pager_incidents", "pages"):
+        table.add_row(field, *(str(row["summary"][field]) for row in rows))
+    if as_csv:
+        writer = csv.writer(sys.stdout)
+        writer.writerow([name, "notifications", "pager_incidents", "pages"])
+        for row in rows:
+            writer.writerow([row["value"], *row["summary"].values()])
+        return
+    out.print(table)
+
+
+def _summary_text(summary: dict[str, int]) -> str:
+    return (
+        f"{summary['notifications']} notifications, {summary['pager_incidents']} pager "
+        f"incidents, {summary['pages']} pages (trigger events)"
+    )
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``drillbit grouping`` (``replay``) to the root app."""
+    group = typer.Typer(help="The grouping model on your own alerts.", no_args_is_help=True)
+    group.command("replay")(replay_command)
+    app.add_typer(group, name="grouping")
