@@ -84,6 +84,7 @@ class AlertTable:
     z2: FloatArray
     u2: FloatArray
     starts: FloatArray | None = None
+    severity_labels: tuple[str | None, ...] | None = None  # a history's ``severity`` labels
 
     @property
     def started(self) -> FloatArray:
@@ -445,5 +446,9 @@ def classify_alerts(table: AlertTable, book: Playbook, noise_severity: str | Non
         out[roots] = lookup[inverse]
     duplicates = table.kind == DUPLICATE
     out[duplicates] = out[table.root[duplicates]]
+    if table.severity_labels is not None:  # a history names severities itself
+        for i, label in enumerate(table.severity_labels):
+            if label in index_of:
+                out[i] = index_of[label]
     # A duplicate whose root is noise (a storm never is; a noise re-fire is NOISE) is covered above.
     return out

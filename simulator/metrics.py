@@ -10,7 +10,7 @@ pages *sent* inside it. Definitions (minutes unless named otherwise):
 * ``incidents_per_week``: paged incidents, acknowledged (worked) or resolved by their alerts
   before anyone acknowledged (``cleared_before_ack_per_week``); ``noise_ratio`` and
   ``reached_rule_N`` are over both. Lifecycle counts: resolved notifications, incidents
-  re-opened by a re-fire after a resolve, severity upgrades, noise incidents made
+  opened on a group key whose previous incident a resolve had closed, severity upgrades, noise incidents made
   actionable, escalation rules skipped because nobody was on call, pages sent.
 * ``wait_minutes``: incident opened -> a responder starts work; ``resolve_minutes``:
   opened -> resolved; both over every worked incident (noise too: it costs a triage).
@@ -151,7 +151,7 @@ def _incident_metrics(c: Compiled, rec: RunRecords, weeks: float) -> dict[str, f
         "resolve_minutes": _mean((inc["resolved"] - inc["open"])[worked]),
         "noise_ratio": _mean((inc["kind"][routed] != ACTIONABLE).astype(np.float64)),
         "cleared_before_ack_per_week": float(cleared.sum()) / weeks,
-        "refire_incidents_per_week": float(inc["refire"][measured].sum()) / weeks,
+        "after_clear_incidents_per_week": float(inc["after_clear"][measured].sum()) / weeks,
         "severity_upgrades_per_week": float(inc["upgrades"][measured].sum()) / weeks,
         "became_actionable_per_week": float(inc["became_actionable"][measured].sum()) / weeks,
         "skipped_levels_per_week": float(inc["skips"][measured].sum()) / weeks,

@@ -72,12 +72,12 @@ INCIDENT_COLUMNS = (
     "open", "detect", "severity", "kind", "service", "alert", "policy", "status",
     "ack", "acker", "start", "worker", "mitigated", "resolved", "rule", "loop",
     "pages", "alerts", "notifications", "updates", "ic", "comms", "scribe", "repeat",
-    "cleared", "upgrades", "became_actionable", "refire", "skips",
+    "cleared", "upgrades", "became_actionable", "after_clear", "skips",
 )  # fmt: skip
 INT_COLUMNS = frozenset(
     {"severity", "kind", "service", "alert", "policy", "status", "acker", "worker", "rule",
      "loop", "pages", "alerts", "notifications", "updates", "ic", "comms", "scribe", "repeat",
-     "upgrades", "became_actionable", "refire", "skips"}
+     "upgrades", "became_actionable", "after_clear", "skips"}
 )  # fmt: skip
 
 
@@ -101,9 +101,9 @@ class RunRecords:
 
 class _Incident:
     __slots__ = (
-        "ack", "acker", "alert", "alerts", "became_actionable", "cleared", "comms", "detect",
-        "ic", "id", "key", "kind", "loop", "low", "members", "mitigated", "notifications",
-        "open", "pages", "policy", "process", "refire", "repeat", "resolved", "rule", "rules",
+        "ack", "acker", "after_clear", "alert", "alerts", "became_actionable", "cleared",
+        "comms", "detect", "ic", "id", "key", "kind", "loop", "low", "members", "mitigated",
+        "notifications", "open", "pages", "policy", "process", "repeat", "resolved", "rule", "rules",
         "scribe", "service", "severity", "skips", "start", "status", "timeline", "updates",
         "upgrades", "waiting", "worker",
     )  # fmt: skip
@@ -138,7 +138,7 @@ class _Incident:
         self.cleared = INF
         self.upgrades = 0
         self.became_actionable = 0
-        self.refire = 0
+        self.after_clear = 0
         self.skips = 0
         self.rules = 1
         self.low = False
@@ -154,7 +154,7 @@ class _Incident:
             self.mitigated, self.resolved, self.rule, self.loop, self.pages, self.alerts,
             self.notifications, self.updates, self.ic, self.comms, self.scribe, self.repeat,
             NAN if self.cleared == INF else self.cleared, self.upgrades,
-            self.became_actionable, self.refire, self.skips,
+            self.became_actionable, self.after_clear, self.skips,
         )  # fmt: skip
 
 
@@ -254,7 +254,7 @@ class _Run:
             incident = self.open_incident(key, t, alerts, not new)
             if key in self.cleared_keys:
                 self.cleared_keys.discard(key)
-                incident.refire = 1
+                incident.after_clear = 1
             if incident.status == WORKED:
                 open_by_key[key] = incident
                 incident.process = env.process(self.respond(incident))

@@ -86,6 +86,32 @@ def _summary_table(result: StudyResult) -> str:
     return f'<table><tr><th class="l">metric (mean [95% CI])</th>{head}</tr>{"".join(rows)}</table>'
 
 
+LIFECYCLE = (
+    "pages_per_week",
+    "incidents_per_week",
+    "resolved_notifications_per_week",
+    "cleared_before_ack_per_week",
+    "after_clear_incidents_per_week",
+    "severity_upgrades_per_week",
+    "became_actionable_per_week",
+    "skipped_levels_per_week",
+)
+
+
+def _lifecycle(result: StudyResult) -> str:
+    """Pages, resolves, re-fires, upgrades and skipped levels per variant (issue 10's model)."""
+    estimates = result.estimates()
+    head = "".join(f"<th>{escape(v)}</th>" for v in result.variants)
+    rows = "".join(
+        f'<tr><td class="l">{escape(METRIC_INFO[m][0])}</td>'
+        + "".join(f"<td>{_cell(estimates[v][m], 'per week', None)}</td>" for v in result.variants)
+        + "</tr>"
+        for m in LIFECYCLE
+        if m in estimates[BASELINE]
+    )
+    return f'<table><tr><th class="l">per week (mean [95% CI])</th>{head}</tr>{rows}</table>'
+
+
 def _forests(result: StudyResult) -> str:
     estimates = result.estimates()
     charts = []
@@ -318,6 +344,7 @@ def render_report(result: StudyResult, *, example: Sequence[EventBase] | None = 
 <h2>Variants side by side (mean and 95% interval; baseline dashed)</h2>{_forests(result)}
 <h2>Distributions</h2>{_distribution(result, "mtta")}{_distribution(result, "mttr")}
 <h2>Load per person</h2>{_people_charts(result)}
+<h2>Alert lifecycle: pages, resolves, re-fires, upgrades</h2>{_lifecycle(result)}
 <h2>Escalation funnel</h2>{_funnel(result)}
 <h2>Burnout index per person</h2>{_burnout(result)}
 <h2>All metrics</h2>{_summary_table(result)}

@@ -50,7 +50,10 @@ METRIC_INFO: dict[str, tuple[str, str]] = {
     "pages_per_week": ("pages sent per week (everyone)", "per week"),
     "resolved_notifications_per_week": ("resolved notifications per week", "per week"),
     "cleared_before_ack_per_week": ("incidents resolved by their alerts before an ack", "per week"),
-    "refire_incidents_per_week": ("incidents re-opened by a re-fire after a resolve", "per week"),
+    "after_clear_incidents_per_week": (
+        "incidents opened on a key a resolve had closed (merged before)",
+        "per week",
+    ),
     "severity_upgrades_per_week": ("severity upgrades of open incidents per week", "per week"),
     "became_actionable_per_week": ("noise incidents made actionable per week", "per week"),
     "skipped_levels_per_week": ("escalation rules skipped (nobody on call) per week", "per week"),
@@ -322,7 +325,7 @@ INCIDENT_CSV_COLUMNS = (
     "resolved_minute", "time_to_acknowledge", "wait_minutes", "resolve_minutes", "acked_by",
     "worked_by", "incident_commander", "comms_lead", "scribe", "escalation_rule",
     "escalation_loop", "pages", "alerts", "status_updates", "cleared_minute",
-    "severity_upgrades", "became_actionable", "refire",
+    "severity_upgrades", "became_actionable", "after_clear",
 )  # fmt: skip
 
 _KINDS = ("actionable", "noise", "duplicate")
@@ -378,5 +381,5 @@ def _rows(
             "cleared_minute": minutes(cols["cleared"][i]),
             "severity_upgrades": cols["upgrades"][i],
             "became_actionable": cols["became_actionable"][i],
-            "refire": cols["refire"][i],
+            "after_clear": cols["after_clear"][i],
         }

@@ -30,6 +30,7 @@ from playbook.errors import InvalidDefinition, RunFailed
 from simulator.arrivals import AlertTable, classify_alerts, generate_alerts
 from simulator.compiled import compile_scenario
 from simulator.grouping import Notifications, group_alerts
+from simulator.history_source import history_alerts, load_history
 from simulator.metrics import replication_metrics
 from simulator.model import RunRecords, simulate
 from simulator.results import ReplicationResult, StudyResult
@@ -74,7 +75,17 @@ def _run_one(
     compiled = compile_scenario(scenario)
     key_alerts, key_severity, key_notes = _keys(scenario)
     alerts = shared.alerts.get(key_alerts)
-    if alerts is None:
+    history = study.history_path()
+    if alerts is None and history is not None:
+        alerts = history_alerts(
+            load_history(history),
+            tuple(s.name for s in study.alerts.services),
+            start=study.start,
+            total_minutes=compiled.total_minutes,
+            seed=study.seed,
+            replication=replication,
+        )
+    elif alerts is None:
         alerts = generate_alerts(
             study.alerts,
             start=study.start,
@@ -89,7 +100,7 @@ def _run_one(
         shared.severity[key_severity] = severity
     notes = shared.notes.get(key_notes)
     if notes is None:
-        notes = group_alerts(alerts, study.grouping)
+        notes = group_alerts(alerts, study.grouping, until=compiled.total_minutes)
         shared.notes[key_notes] = notes
     records = simulate(compiled, alerts, severity, notes, replication=replication, trace=trace)
     return records, alerts

@@ -141,6 +141,11 @@ class AlertsSpec(BaseModel):
     storms: StormSpec = StormSpec()
     flapping: FlapSpec = FlapSpec()
     services: tuple[ServiceSpec, ...] = Field(min_length=1)
+    history: str | None = Field(
+        default=None,
+        description="an alert history (file relative to the study) replayed instead of "
+        "generated alerts; see simulator/history_source.py",
+    )
 
     @field_validator("time_zone")
     @classmethod

@@ -37,6 +37,7 @@ from playbook.errors import InvalidDefinition
 from playbook.loader import BadReference, LineMap, load_model, parse_yaml, validate_data
 from playbook.model import DEFAULT_PLAYBOOK_PATH, Playbook
 from playbook.roles import Role
+from simulator.history_source import check_history_services, load_history
 from simulator.overrides import OverrideError, apply_overrides
 from simulator.sections import (
     AlertsSpec,
@@ -163,6 +164,10 @@ class Study(BaseModel):
             self.cross_check()
         assert self._book is not None
         return self._book
+
+    def history_path(self) -> Path | None:
+        """The ``alerts.history`` file, relative to the study file."""
+        return None if self.alerts.history is None else self._base_dir / self.alerts.history
 
     @property
     def total_days(self) -> float:
@@ -383,6 +388,9 @@ def check_references(study: Study, book: Playbook) -> None:
     for i, name in enumerate(study.metrics.team or ()):
         if name not in people:
             raise BadReference(("metrics", "team", i), f"unknown person {name!r}")
+    history = study.history_path()
+    if history is not None:
+        check_history_services(load_history(history), tuple(sorted(services)))
 
 
 def load_study(path: str | Path, *, text: str | None = None) -> Study:

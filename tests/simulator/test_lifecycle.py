@@ -44,7 +44,7 @@ def test_a_refire_after_the_resolve_opens_a_new_incident_and_pages_again() -> No
         fingerprint=[5, 5],
     )  # fmt: skip
     assert records.incidents["status"].tolist() == [CLEARED, WORKED]
-    assert records.incidents["refire"].tolist() == [0, 1]
+    assert records.incidents["after_clear"].tolist() == [0, 1]
     assert pages(records, 1) == [(610.0, "alice"), (615.0, "bob")]
 
 

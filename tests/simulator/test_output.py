@@ -78,3 +78,18 @@ def test_the_report_is_self_contained_with_its_plots(result: StudyResult, tmp_pa
         "An example incident",
     ):
         assert heading in html
+
+
+def test_the_report_shows_the_alert_lifecycle_of_every_variant(
+    result: StudyResult, tmp_path: Path
+) -> None:
+    html = write_outputs(result, tmp_path)["report"].read_text()
+    section = html.split("Alert lifecycle", 1)[1].split("<h2>", 1)[0]
+    for label in ("resolved notifications per week", "severity upgrades of open incidents",
+                  "a resolve had closed", "pages sent per week"):  # fmt: skip
+        assert label in section
+    assert section.count("<tr>") == 1 + 8  # the header and one row per lifecycle count
+    # The reference study's alerts clear, so the pager gets resolves and re-fires page again.
+    summary = result.summaries()["baseline"]
+    assert summary["resolved_notifications_per_week"]["mean"] > 0
+    assert summary["after_clear_incidents_per_week"]["mean"] > 0
