@@ -67,6 +67,7 @@ IntArray = npt.NDArray[np.int64]
 NEW, RESOLVED, REPEAT = 0, 1, 2
 REASONS = ("new", "resolved", "repeat")
 _NOTHING = -1
+_NEVER = 1 << 62  # a tick index no run reaches
 
 
 @dataclass(frozen=True)
@@ -149,16 +150,6 @@ class _Group:
         return REPEAT if tick - self.entry_at >= timers.repeat_ticks else _NOTHING
 
 
-def _tick_index(t: float, origin: float, interval: float, after: int) -> int:
-    """A tick index at or just before the first tick at or after ``t`` (never ``<= after``).
-
-    Rounding down by one at most costs an idle flush; it never skips a flush that matters.
-    """
-    if math.isinf(t):
-        return -1
-    return max(after + 1, math.floor((t - origin) / interval))
-
-
 def _one_group(
     alerts: list[int],
     received: Sequence[float],
@@ -172,6 +163,7 @@ def _one_group(
 ) -> None:
     """Notifications of one group key; ``alerts`` in the order they were received."""
     count, p = len(alerts), 0
+    interval, repeat_ticks = timers.interval, timers.repeat_ticks
     while p < count:
         group = _Group()
         tick = received[alerts[p]] + timers.wait
@@ -186,8 +178,10 @@ def _one_group(
             if tick > until:
                 return
             group.flushed = True
-            firing = [a for a in group.current.values() if ends[a] > tick]
-            resolved = [a for a in group.current.values() if ends[a] <= tick]
+            firing: list[int] = []
+            resolved: list[int] = []
+            for a in group.current.values():
+                (firing if ends[a] > tick else resolved).append(a)
             fire_ids = {identity[a] for a in firing}
             reason = group.reason(fire_ids, {identity[a] for a in resolved}, j, timers)
             if reason != _NOTHING:
@@ -213,17 +207,19 @@ def _one_group(
                 del group.current[identity[a]]
             if not group.current:
                 break  # deleted; a later alert starts a new group
-            # Jump to the next flush where something can change.
-            upcoming = [_tick_index(min(ends[a] for a in firing), origin, timers.interval, j)]
-            if p < count:
-                upcoming.append(_tick_index(received[alerts[p]], origin, timers.interval, j))
-            if group.entry_firing:
-                upcoming.append(group.entry_at + timers.repeat_ticks)
-            candidates = [u for u in upcoming if u >= 0]
-            if not candidates:
+            # Jump to the next flush where something can change: an alert ends or arrives
+            # (rounded down a tick at most: an idle flush costs time, never a send), or a
+            # repeat is due.
+            soonest = min(ends[a] for a in firing)
+            if p < count and received[alerts[p]] < soonest:
+                soonest = received[alerts[p]]
+            following = group.entry_at + repeat_ticks if group.entry_firing else _NEVER
+            if soonest != math.inf:
+                following = min(following, math.floor((soonest - origin) / interval))
+            if following == _NEVER:
                 return  # firing for ever, never repeating: nothing more to send
-            j = max(j + 1, min(candidates))
-            tick = origin + j * timers.interval
+            j = max(j + 1, following)
+            tick = origin + j * interval
 
 
 def dispatch(

@@ -230,9 +230,13 @@ class _Run:
         open_by_key = self.open_by_key
         for i in range(len(times)):
             t = times[i]
+            key = keys[i]
+            if not firing[i] and key not in open_by_key:
+                # Only this process opens incidents, so none can open for the key before t.
+                self.resolves.append(t)
+                continue
             if t > env.now:
                 yield env.timeout(t - env.now)
-            key = keys[i]
             incident = open_by_key.get(key)
             if not firing[i]:
                 self.resolves.append(t)
