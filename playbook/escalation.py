@@ -263,14 +263,8 @@ class PagedNotification:
     skipped: bool
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "minute": self.minute,
-            "rule": self.rule,
-            "loop": self.loop,
-            "targets": [str(t) for t in self.targets],
-            "people": list(self.people),
-            "skipped": self.skipped,
-        }
+        plain = Notification(self.minute, self.rule, self.loop, self.targets).as_dict()
+        return {**plain, "people": list(self.people), "skipped": self.skipped}
 
 
 def paged_timeline(
