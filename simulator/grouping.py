@@ -136,8 +136,11 @@ class _Group:
         self.entry_resolved: set[int] = set()
         self.entry_at = 0  # tick index of the last send
 
-    def reason(self, firing: set[int], resolved: set[int], tick: int, timers: Timers) -> int:
-        """``DedupStage.needsUpdate``: why this flush notifies, or _NOTHING."""
+    def reason(self, firing: set[int], resolved: list[int], tick: int, timers: Timers) -> int:
+        """``DedupStage.needsUpdate``: why this flush notifies, or _NOTHING.
+
+        ``resolved`` holds the identities of the group's resolved alerts.
+        """
         entry = self.entry_firing
         if entry is None:
             return NEW if firing else _NOTHING
@@ -145,7 +148,7 @@ class _Group:
             return NEW
         if not firing:
             return RESOLVED if entry else _NOTHING
-        if timers.send_resolved and not resolved <= self.entry_resolved:
+        if timers.send_resolved and any(r not in self.entry_resolved for r in resolved):
             return RESOLVED
         return REPEAT if tick - self.entry_at >= timers.repeat_ticks else _NOTHING
 
@@ -183,7 +186,7 @@ def _one_group(
             for a in group.current.values():
                 (firing if ends[a] > tick else resolved).append(a)
             fire_ids = {identity[a] for a in firing}
-            reason = group.reason(fire_ids, {identity[a] for a in resolved}, j, timers)
+            reason = group.reason(fire_ids, [identity[a] for a in resolved], j, timers)
             if reason != _NOTHING:
                 if firing or timers.send_resolved:
                     entry = group.entry_firing or set()

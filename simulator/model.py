@@ -226,26 +226,23 @@ class _Run:
     # -- notifications --------------------------------------------------------------------
     def feed(self) -> Generator[simpy.Event, Any, None]:
         env, notes = self.env, self.notes
-        times, keys, firing, news = notes.time, notes.key, notes.firing, notes.new
-        open_by_key = self.open_by_key
-        for i in range(len(times)):
-            t = times[i]
-            key = keys[i]
-            if not firing[i] and key not in open_by_key:
+        open_by_key, resolves, auto = self.open_by_key, self.resolves, self.auto_resolve
+        rows = zip(notes.time, notes.key, notes.firing, notes.new, strict=True)
+        for i, (t, key, firing, new) in enumerate(rows):
+            if not firing and (not auto or key not in open_by_key):
                 # Only this process opens incidents, so none can open for the key before t.
-                self.resolves.append(t)
+                resolves.append(t)
                 continue
             if t > env.now:
                 yield env.timeout(t - env.now)
             incident = open_by_key.get(key)
-            if not firing[i]:
-                self.resolves.append(t)
-                if incident is not None and self.auto_resolve:
+            if not firing:
+                resolves.append(t)
+                if incident is not None:
                     incident.cleared = t  # the pager resolves it; its process sees it
                     del open_by_key[key]
                     self.cleared_keys.add(key)
                 continue
-            new = news[i]
             if incident is not None:
                 incident.notifications += 1
                 if new:
