@@ -89,20 +89,21 @@ class RunRecords:
     minutes, ``nan`` where they do not apply (a ticket is never acknowledged).
     ``pages``: time, person, incident, rule, loop. ``work``: person, role code, start, end,
     incident (who spent time on what, in which role). ``members``: with ``trace=True``,
-    each incident's alerts. ``resolves``: when resolved notifications reached the pager.
+    each incident's alerts and its severity changes (minute, old, new). ``resolves``: when resolved notifications reached the pager.
     """
 
     incidents: dict[str, npt.NDArray[Any]]
     pages: dict[str, npt.NDArray[Any]]
     work: dict[str, npt.NDArray[Any]]
     members: list[list[int]] = field(default_factory=list)
+    changes: list[list[tuple[float, int, int]]] = field(default_factory=list)
     resolves: npt.NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
 
 
 class _Incident:
     __slots__ = (
-        "ack", "acker", "after_clear", "alert", "alerts", "became_actionable", "cleared",
-        "comms", "detect", "ic", "id", "key", "kind", "loop", "low", "members", "mitigated",
+        "ack", "acker", "after_clear", "alert", "alerts", "became_actionable", "changes",
+        "cleared", "comms", "detect", "ic", "id", "key", "kind", "loop", "low", "members", "mitigated",
         "notifications", "open", "pages", "policy", "process", "repeat", "resolved", "rule", "rules",
         "scribe", "service", "severity", "skips", "start", "status", "timeline", "updates",
         "upgrades", "waiting", "worker",
@@ -146,6 +147,7 @@ class _Incident:
         self.process: simpy.Process | None = None
         self.timeline: list[Step] = []
         self.members: list[int] = []
+        self.changes: list[tuple[float, int, int]] = []
 
     def row(self) -> tuple[float | int, ...]:
         return (
@@ -315,6 +317,8 @@ class _Run:
         top = min(sev[a] for a in new)
         if top >= incident.severity or self.c.policy_for(top, incident.service) is None:
             return
+        if self.trace:
+            incident.changes.append((self.env.now, incident.severity, top))
         incident.severity = top
         incident.upgrades += 1
         self.set_route(incident)
@@ -591,6 +595,7 @@ class _Run:
                 "incident": np.asarray(work[4], dtype=np.int64),
             },
             members=[incident.members for incident in self.incidents] if self.trace else [],
+            changes=[incident.changes for incident in self.incidents] if self.trace else [],
             resolves=np.asarray(self.resolves, dtype=np.float64),
         )
 

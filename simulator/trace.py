@@ -2,8 +2,9 @@
 
 The hot path keeps lean records; a traced run (``trace=True``) also keeps each incident's
 alerts, and :func:`incident_timelines` rebuilds every incident as typed
-:mod:`playbook.events` (alert fired, page sent, escalated, acknowledged, declared, role
-assigned, update posted, mitigated, resolved), so the playbook's metrics, the drills'
+:mod:`playbook.events` (alert fired, severity changed, page sent, escalated, acknowledged,
+declared, role assigned, update posted, mitigated, resolved; an incident its alerts resolved
+before anyone acknowledged ends with a ``resolved`` event and no actor), so the playbook's metrics, the drills'
 scoring and the web UI can read a simulated incident like any other.
 """
 
@@ -22,12 +23,13 @@ from playbook.events import (
     PageSent,
     Resolved,
     RoleAssigned,
+    SeverityChanged,
     UpdatePosted,
     sort_events,
 )
 from simulator.arrivals import ACTIONABLE, DUPLICATE, NOISE, AlertTable, classify_alerts
 from simulator.compiled import ROLES, Compiled, compile_scenario
-from simulator.model import WORKED, RunRecords
+from simulator.model import CLEARED, WORKED, RunRecords
 from simulator.runner import run_scenario_replication
 from simulator.study import Scenario
 
@@ -112,6 +114,15 @@ def incident_timelines(
                     else level.name,
                 )
             )
+        for at, old, new in records.changes[i] if records.changes else ():
+            events.append(
+                SeverityChanged(
+                    at=at,
+                    incident_id=ident,
+                    old=compiled.severity_names[old],
+                    new=compiled.severity_names[new],
+                )
+            )
         reached: set[tuple[int, int]] = set()
         urgency = level.urgency
         for t, person, rule, loop in pages_by_incident.get(i, []):
@@ -127,6 +138,14 @@ def incident_timelines(
                     rule=rule,
                     loop=loop,
                     urgency=urgency,
+                )
+            )
+        if inc["status"][i] == CLEARED:
+            events.append(
+                Resolved(
+                    at=inc["cleared"][i],
+                    incident_id=ident,
+                    summary="its alerts cleared before anyone acknowledged (Alertmanager resolve)",
                 )
             )
         if inc["status"][i] != WORKED or math.isnan(inc["ack"][i]):

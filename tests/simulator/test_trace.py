@@ -64,3 +64,27 @@ def test_the_example_incident_escalated_and_needed_roles() -> None:
     events = example_incident(study.scenarios()[0])
     kinds = [e.kind for e in events]  # type: ignore[attr-defined]
     assert "escalated" in kinds and "role_assigned" in kinds and kinds[-1] == "resolved"
+
+
+def test_an_upgrade_and_a_clear_read_as_severity_changed_and_resolved_events() -> None:
+    study = tiny_study(
+        {"grouping.enabled": True, "grouping.group_by": ["service"],
+         "grouping.group_interval_minutes": 4,
+         "responders.people": {"alice": {"miss": {"working": 1, "off_hours": 1, "asleep": 1}}}}
+    )  # fmt: skip
+    # SEV3 at 600 (ticks every 4 minutes from 600.5), SEV1 joins at the 604.5 tick and p1
+    # restarts; both clear at 607, resolved at the 608.5 tick, before bob's page at 609.5.
+    records = run_alerts(study, [600.0, 602.0], ["SEV3", "SEV1"], ends=[607.0, 607.0], trace=True)
+    compiled = compile_scenario(study.scenarios()[0])
+    table = alert_table([600.0, 602.0], [607.0, 607.0])
+    events = incident_timelines(compiled, table, records, severity=[1, 0])["INC-00000"]
+    assert [(e.at, e.kind) for e in events] == [
+        (600.0, "alert_fired"),
+        (600.5, "page_sent"),
+        (602.0, "alert_fired"),
+        (604.5, "severity_changed"),
+        (604.5, "page_sent"),
+        (608.5, "resolved"),
+    ]
+    changed = next(e for e in events if e.kind == "severity_changed")
+    assert (changed.old, changed.new) == ("SEV3", "SEV1")  # type: ignore[attr-defined]
