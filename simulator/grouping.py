@@ -210,15 +210,15 @@ def _one_group(
                 del group.current[identity[a]]
             if not group.current:
                 break  # deleted; a later alert starts a new group
-            # Jump to the next flush where something can change: an alert ends or arrives
-            # (rounded down a tick at most: an idle flush costs time, never a send), or a
-            # repeat is due.
+            # Jump to the next flush where something can change: the first tick at or after
+            # an alert ends or arrives (the tolerance can only make it a tick early, which
+            # costs an idle flush, never a send), or a repeat is due.
             soonest = min(ends[a] for a in firing)
             if p < count and received[alerts[p]] < soonest:
                 soonest = received[alerts[p]]
             following = group.entry_at + repeat_ticks if group.entry_firing else _NEVER
             if soonest != math.inf:
-                following = min(following, math.floor((soonest - origin) / interval))
+                following = min(following, math.ceil((soonest - origin) / interval - 1e-9))
             if following == _NEVER:
                 return  # firing for ever, never repeating: nothing more to send
             j = max(j + 1, following)
