@@ -10,6 +10,7 @@ import typer
 from drillbit.commands import drill as drill_commands
 from drillbit.commands import gameday as gameday_commands
 from drillbit.commands import grouping as grouping_commands
+from drillbit.commands import imports as import_commands
 from drillbit.commands import playbook as playbook_commands
 from drillbit.commands import serve as serve_commands
 from drillbit.commands import simulate as simulate_commands
@@ -30,6 +31,7 @@ drill_commands.register(app)
 serve_commands.register(app)
 gameday_commands.register(app)
 grouping_commands.register(app)
+import_commands.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -126,6 +126,13 @@ from playbook.schedules import (
     render,
     shadowed_layers,
 )
+from playbook.services import (
+    ConstantUrgency,
+    Service,
+    SupportHours,
+    UrgencyRule,
+    urgency_at,
+)
 from playbook.severity import (
     Comms,
     SeverityLevel,
@@ -162,6 +169,7 @@ __all__ = [
     "Classifier",
     "Comms",
     "Condition",
+    "ConstantUrgency",
     "ContentRules",
     "ContextBatch",
     "Criterion",
@@ -201,14 +209,17 @@ __all__ = [
     "Rule",
     "RunFailed",
     "Schedule",
+    "Service",
     "SeverityChanged",
     "SeverityLevel",
     "SeverityMetrics",
     "Shift",
+    "SupportHours",
     "Target",
     "TemplateSet",
     "Threshold",
     "UpdatePosted",
+    "UrgencyRule",
     "action_item_stats",
     "bucket_of",
     "channel_name",
@@ -252,5 +263,6 @@ __all__ = [
     "time_to_mitigate",
     "time_to_resolve",
     "upgraded_timeline",
+    "urgency_at",
     "validate_data",
 ]

@@ -11,6 +11,14 @@ escalation. A low-urgency incident notifies rule 1 and never escalates (PagerDut
 urgency rule). A severity upgrade restarts the clock on the new severity's policy
 (seed 003 ``upgrade_severity``).
 
+A rule's ``escalation_rule_assignment_strategy`` is PagerDuty's: ``assign_to_everyone``
+(the default) notifies all its targets; ``round_robin`` notifies ONE target, the next in
+turn: the ``turn``-th time the rule is reached it notifies ``targets[turn % len]``, and if
+that target does not acknowledge within the delay the incident moves on to the next rule
+(PagerDuty's "Round Robin Scheduling": one responder per incident at that level, rotating
+across incidents). Each pass of a looping policy reaches the rule again, so pass ``loop``
+uses turn ``turn + loop``.
+
 Two YAML forms are accepted: the delay form of PagerDuty's Terraform provider (seed 004),
 ``rules: [{escalation_delay_in_minutes: 10, targets: [...]}]``, and the cumulative form of
 seed 003's ``ESCALATION_POLICIES``, ``steps: [{at_minute: 0, targets: [...]}, ...]``.
@@ -89,6 +97,19 @@ class EscalationRule(BaseModel):
 
     escalation_delay_in_minutes: float = Field(gt=0)
     targets: tuple[Target, ...] = Field(min_length=1)
+    escalation_rule_assignment_strategy: Literal["assign_to_everyone", "round_robin"] = (
+        "assign_to_everyone"
+    )
+
+    @property
+    def round_robin(self) -> bool:
+        return self.escalation_rule_assignment_strategy == "round_robin"
+
+    def assigned(self, turn: int) -> tuple[Target, ...]:
+        """The targets notified the ``turn``-th time this rule is reached (0-based)."""
+        if self.round_robin:
+            return (self.targets[turn % len(self.targets)],)
+        return self.targets
 
 
 class _Step(BaseModel):
@@ -105,6 +126,7 @@ class EscalationPolicy(BaseModel):
 
     name: str = Field(min_length=1)
     description: str = ""
+    pagerduty_id: str | None = Field(default=None, description="the policy's id in PagerDuty")
     num_loops: int = Field(default=0, ge=0, le=9)
     urgency: Literal["high", "low"] = "high"
     rules: tuple[EscalationRule, ...] = Field(min_length=1)
@@ -169,11 +191,13 @@ def escalation_timeline(
     horizon: float = 24 * 60,
     start_minute: float = 0.0,
     urgency: Literal["high", "low"] | None = None,
+    turn: int = 0,
 ) -> list[Notification]:
     """Every notification the policy sends from ``start_minute`` until acknowledged.
 
     A notification due at or after ``ack_minute`` is not sent; neither is one after
-    ``horizon`` (inclusive bound). ``urgency`` overrides the policy's own.
+    ``horizon`` (inclusive bound). ``urgency`` overrides the policy's own. ``turn`` is the
+    round-robin turn of this incident (how many incidents reached the rules before it).
     """
     out: list[Notification] = []
     effective_urgency = urgency or policy.urgency
@@ -182,7 +206,7 @@ def escalation_timeline(
         for index, rule in enumerate(policy.rules, start=1):
             if minute > horizon or (ack_minute is not None and minute >= ack_minute):
                 return out
-            out.append(Notification(minute, index, loop, rule.targets))
+            out.append(Notification(minute, index, loop, rule.assigned(turn + loop)))
             if effective_urgency == "low":
                 return out
             minute += rule.escalation_delay_in_minutes
@@ -275,15 +299,17 @@ def paged_timeline(
     ack_minute: float | None = None,
     horizon: float = 24 * 60,
     urgency: Literal["high", "low"] | None = None,
+    turn: int = 0,
 ) -> list[PagedNotification]:
     """The timeline of an incident opened at ``start``, with people, empty rules skipped.
 
     As :func:`escalation_timeline`, except that each rule's targets are resolved at their
     instant and a rule with nobody on call hands on to the next rule at once
     (:func:`skipped_delay`), which moves every later notification earlier. A low-urgency
-    incident stops after the first rule that reaches someone.
+    incident stops after the first rule that reaches someone. ``turn`` is the incident's
+    round-robin turn (see :func:`escalation_timeline`).
     """
-    full = escalation_timeline(policy, horizon=math.inf, urgency="high")
+    full = escalation_timeline(policy, horizon=math.inf, urgency="high", turn=turn)
     low = (urgency or policy.urgency) == "low"
     out: list[PagedNotification] = []
     shift = 0.0

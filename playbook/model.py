@@ -22,6 +22,7 @@ from playbook.loader import BadReference, load_model
 from playbook.roles import RoleSpec
 from playbook.rubric import Rubric, default_rubric
 from playbook.schedules import Schedule, lint_schedule
+from playbook.services import Service
 from playbook.severity import SeverityLevel
 from playbook.templates import TemplateSet
 
@@ -70,6 +71,7 @@ class Playbook(BaseModel):
     people: tuple[Person, ...] = ()
     schedules: tuple[Schedule, ...] = ()
     escalation_policies: tuple[EscalationPolicy, ...] = ()
+    services: tuple[Service, ...] = ()
     templates: dict[str, str] = Field(
         default_factory=dict, description="template id → Jinja2 source overriding the default"
     )
@@ -88,15 +90,23 @@ class Playbook(BaseModel):
         raise KeyError(f"unknown severity {name!r} (known: {', '.join(self.severity_order)})")
 
     def policy(self, name: str) -> EscalationPolicy:
+        """The policy called ``name``, or whose PagerDuty id is ``name``."""
         for policy in self.escalation_policies:
             if policy.name == name:
+                return policy
+        for policy in self.escalation_policies:
+            if policy.pagerduty_id == name:
                 return policy
         known = ", ".join(p.name for p in self.escalation_policies)
         raise KeyError(f"unknown escalation policy {name!r} (known: {known})")
 
     def schedule(self, name: str) -> Schedule:
+        """The schedule called ``name``, or whose PagerDuty id is ``name``."""
         for schedule in self.schedules:
             if schedule.name == name:
+                return schedule
+        for schedule in self.schedules:
+            if schedule.pagerduty_id == name:
                 return schedule
         known = ", ".join(s.name for s in self.schedules)
         raise KeyError(f"unknown schedule {name!r} (known: {known})")
@@ -124,6 +134,7 @@ class Playbook(BaseModel):
         _unique(self.schedules, "schedule", ("schedules",))
         _unique(self.escalation_policies, "escalation policy", ("escalation_policies",))
         _unique(self.people, "person", ("people",))
+        _unique(self.services, "service", ("services",))
         levels = set(self.severity_order)
         for i, rule in enumerate(self.classifier.rules):
             if rule.severity not in levels:
@@ -167,6 +178,12 @@ class Playbook(BaseModel):
                         raise BadReference(loc, f"unknown schedule {target.id!r}")
                     if target.type == "user" and people and target.id not in people:
                         raise BadReference(loc, f"unknown person {target.id!r}")
+        for i, service in enumerate(self.services):
+            if service.escalation_policy not in policies:
+                raise BadReference(
+                    ("services", i, "escalation_policy"),
+                    f"unknown escalation policy {service.escalation_policy!r}",
+                )
         for i, level in enumerate(self.severities):
             if level.escalation_policy is not None and level.escalation_policy not in policies:
                 raise BadReference(

@@ -162,6 +162,7 @@ class Schedule(BaseModel):
     name: str = Field(min_length=1)
     time_zone: str = Field(description="IANA name, e.g. America/New_York")
     description: str = ""
+    pagerduty_id: str | None = Field(default=None, description="the schedule's id in PagerDuty")
     layers: tuple[Layer, ...] = Field(min_length=1)
     overrides: tuple[Override, ...] = ()
 

@@ -221,6 +221,7 @@ class _Run:
         self.auto_resolve = study.paging.auto_resolve_on_clear
         self.cleared_keys: set[int] = set()
         self.resolves: list[float] = []
+        self.round_robin_turns: dict[tuple[int, int], int] = {}  # (policy, rule) -> turns used
         self.incidents: list[_Incident] = []
         self.pages: list[tuple[float, int, int, int, int]] = []
         self.work: list[tuple[int, int, float, float, int]] = []
@@ -353,7 +354,8 @@ class _Run:
                 if incident.cleared <= at:
                     return True
             incident.rule, incident.loop = step.rule, step.loop
-            targets = resolve(step.targets, at)
+            assigned = self.paging.assigned(step, self.round_robin_turns, incident.policy)
+            targets = resolve(assigned, at)
             if not targets:
                 saved = skipped_delay(timeline, k, incident.rules)
                 if saved is not None:

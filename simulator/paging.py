@@ -93,6 +93,7 @@ class Step:
     rule: int
     loop: int
     targets: tuple[CompiledTarget, ...]
+    round_robin: bool = False  # notify targets[turn % len] only (see Paging.assigned)
 
 
 class Paging:
@@ -119,21 +120,32 @@ class Paging:
         cached = self._timelines.get((policy, urgency))
         if cached is None:
             pol: EscalationPolicy = self._policies[policy]
-            cached = [
-                Step(
-                    n.minute,
-                    n.rule,
-                    n.loop,
-                    compile_targets(n.targets, self.person_index, self.schedule_index),
-                )
-                for n in escalation_timeline(pol, horizon=math.inf, urgency=urgency)
-            ]
+            cached = []
+            for n in escalation_timeline(pol, horizon=math.inf, urgency=urgency):
+                rule = pol.rules[n.rule - 1]
+                targets = rule.targets if rule.round_robin else n.targets
+                compiled = compile_targets(targets, self.person_index, self.schedule_index)
+                cached.append(Step(n.minute, n.rule, n.loop, compiled, rule.round_robin))
             self._timelines[(policy, urgency)] = cached
         return cached
 
     def rule_count(self, policy: str) -> int:
         """Rules in one pass of ``policy``."""
         return len(self._policies[policy].rules)
+
+    @staticmethod
+    def assigned(step: Step, turns: dict[tuple[int, int], int], policy: int) -> tuple[CompiledTarget, ...]:
+        """The targets ``step`` notifies; a round-robin rule takes the next target in turn.
+
+        ``turns`` counts, per (policy, rule), the notifications that rule has sent in this
+        replication (the caller owns it, so replications stay independent).
+        """
+        if not step.round_robin:
+            return step.targets
+        key = (policy, step.rule)
+        turn = turns.get(key, 0)
+        turns[key] = turn + 1
+        return (step.targets[turn % len(step.targets)],)
 
     def resolve(self, targets: tuple[CompiledTarget, ...], minute: float) -> list[int]:
         """The people ``targets`` notify at ``minute``, deduplicated, in target order."""

@@ -140,7 +140,7 @@ def classify(
 
 
 def oncall(
-    schedule: Annotated[str, typer.Option(help="schedule name")],
+    schedule: Annotated[str, typer.Option(help="schedule name or PagerDuty id")],
     at: Annotated[str, typer.Option(help="ISO-8601 instant; naive means the schedule's zone")],
     playbook: PlaybookOpt = None,
     as_json: JsonOpt = False,
@@ -160,7 +160,7 @@ def oncall(
 
 
 def escalate(
-    policy: Annotated[str, typer.Option(help="escalation policy name")],
+    policy: Annotated[str, typer.Option(help="escalation policy name or PagerDuty id")],
     playbook: PlaybookOpt = None,
     ack_after: Annotated[
         float | None, typer.Option(help="minutes until someone acknowledges")
@@ -173,16 +173,19 @@ def escalate(
             "paged, skipping rules with nobody on call"
         ),
     ] = None,
+    turn: Annotated[
+        int, typer.Option(min=0, help="round-robin turn: incidents that reached the policy before")
+    ] = 0,
     as_json: JsonOpt = False,
 ) -> None:
-    """The notification timeline of an escalation policy."""
+    """The notification timeline of an escalation policy (name or PagerDuty id)."""
     book = _load(playbook)
     try:
         pol = book.policy(policy)
     except KeyError as exc:
         raise InvalidDefinition(exc.args[0]) from None
     if at is None:
-        rows = [n.as_dict() for n in escalation_timeline(pol, ack_minute=ack_after, horizon=horizon)]
+        rows = [n.as_dict() for n in escalation_timeline(pol, ack_minute=ack_after, horizon=horizon, turn=turn)]
     else:
         start = _aware(at, lambda: _policy_zone(book, pol))
         rows = [
@@ -193,6 +196,7 @@ def escalate(
                 schedules=book.schedules_by_name,
                 ack_minute=ack_after,
                 horizon=horizon,
+                turn=turn,
             )
         ]
     if as_json:

@@ -181,3 +181,20 @@ def test_a_merged_notification_adds_its_alerts_to_the_open_incident() -> None:
     # group_wait 30 s: the first notification opens the incident at 600.5.
     assert column(records, "open") == [600.5]
     assert column(records, "detect") == [600.0]
+
+
+def test_a_round_robin_rule_pages_one_target_per_incident_in_turn() -> None:
+    rule = {
+        "escalation_delay_in_minutes": 15,
+        "escalation_rule_assignment_strategy": "round_robin",
+        "targets": ["user:alice", "user:bob"],
+    }
+    study = tiny_study(
+        {"playbook_patch": {"escalation_policies.p3": {"name": "p3", "rules": [rule]}}}
+    )
+    records = run_alerts(study, [600.0, 700.0, 800.0], ["SEV3", "SEV3", "SEV3"])
+    assert [pages(records, i) for i in range(3)] == [
+        [(600.0, "alice")],
+        [(700.0, "bob")],
+        [(800.0, "alice")],
+    ]

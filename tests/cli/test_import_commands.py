@@ -1,0 +1,144 @@
+"""`drillbit import pagerduty|terraform` write playbooks that `playbook check` accepts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from playbook.model import load_playbook
+from tests.cli.test_playbook_commands import run
+from tests.integrations.conftest import PAGERDUTY, SEED004_TF
+from tests.integrations.generated import account
+
+
+def test_import_pagerduty_fixtures_writes_a_playbook_that_checks(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    out = tmp_path / "team.yaml"
+    files = [
+        str(PAGERDUTY / n)
+        for n in ("schedule.json", "escalation-policy.json", "users.json", "service.json")
+    ]
+    code, _, err = run(capsys, "import", "pagerduty", *files, "--out", str(out))
+    assert code == 0, err
+    code, stdout, _ = run(capsys, "playbook", "check", str(out))
+    assert code == 0 and "valid" in stdout
+    code, stdout, _ = run(
+        capsys,
+        "oncall",
+        "--playbook",
+        str(out),
+        "--schedule",
+        "PI7DH85",
+        "--at",
+        "2015-11-10T09:00:00-05:00",
+        "--json",
+    )
+    assert json.loads(stdout)["on_call"] == ["earline-greenholt"]
+    code, stdout, _ = run(
+        capsys, "escalate", "--playbook", str(out), "--policy", "PT20YPA", "--json"
+    )
+    assert [row["minute"] for row in json.loads(stdout)] == [0, 30, 60]
+
+
+def test_import_merges_onto_a_base_playbook(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    first = tmp_path / "first.yaml"
+    run(capsys, "import", "terraform", str(SEED004_TF), "--out", str(first))
+    out = tmp_path / "merged.yaml"
+    files = [str(PAGERDUTY / n) for n in ("schedule.json", "escalation-policy.json")]
+    code, _, err = run(
+        capsys, "import", "pagerduty", *files, "--base", str(first), "--out", str(out)
+    )
+    assert code == 0, err
+    book = load_playbook(out)
+    assert [s.name for s in book.schedules] == ["checkout_oncall", "daily-engineering-rotation"]
+    assert book.severity("SEV1").escalation_policy == "checkout"
+
+
+def test_a_large_generated_account_imports_and_checks(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    bodies = account(seed=7)
+    paths = []
+    for i, body in enumerate(bodies):
+        path = tmp_path / f"body{i}.json"
+        path.write_text(json.dumps(body), encoding="utf-8")
+        paths.append(str(path))
+    out = tmp_path / "team.yaml"
+    code, _, err = run(capsys, "import", "pagerduty", *paths, "--out", str(out))
+    assert code == 0, err
+    book = load_playbook(out)
+    schedules = bodies[1]["schedules"]
+    assert [s.pagerduty_id for s in book.schedules] == [s["id"] for s in schedules]
+    for sched, raw in zip(book.schedules, schedules, strict=True):
+        assert [layer.name for layer in sched.layers] == [
+            lay["name"] for lay in reversed(raw["schedule_layers"])
+        ]
+    for policy, raw in zip(book.escalation_policies, bodies[2]["escalation_policies"], strict=True):
+        assert policy.num_loops == raw["num_loops"]
+        assert [r.escalation_delay_in_minutes for r in policy.rules] == [
+            r["escalation_delay_in_minutes"] for r in raw["escalation_rules"]
+        ]
+    assert len(book.people) == 40 and book.people[0].name == bodies[0]["users"][0][
+        "name"
+    ].lower().replace(" ", "-")
+
+
+def test_import_errors_exit_2_with_one_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"schedules": [\n  {"id": 1,}\n]}', encoding="utf-8")
+    code, _, err = run(capsys, "import", "pagerduty", str(bad), "--out", str(tmp_path / "x.yaml"))
+    assert code == 2 and err.count("\n") == 1 and f"{bad}:2" in err
+    code, _, err = run(
+        capsys,
+        "import",
+        "pagerduty",
+        str(PAGERDUTY / "escalation-policy.json"),
+        "--out",
+        str(tmp_path / "x.yaml"),
+    )
+    assert code == 2 and err.count("\n") == 1 and "escalation-policy.json" in err
+
+
+def test_escalate_turn_picks_the_round_robin_target(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    body = {
+        "escalation_policy": {
+            "id": "PRR0001",
+            "name": "RR",
+            "escalation_rules": [
+                {
+                    "escalation_delay_in_minutes": 5,
+                    "escalation_rule_assignment_strategy": {"type": "round_robin"},
+                    "targets": [
+                        {"id": "PA", "type": "user_reference"},
+                        {"id": "PB", "type": "user_reference"},
+                    ],
+                }
+            ],
+        }
+    }
+    source = tmp_path / "rr.json"
+    source.write_text(json.dumps(body), encoding="utf-8")
+    out = tmp_path / "rr.yaml"
+    assert run(capsys, "import", "pagerduty", str(source), "--out", str(out))[0] == 0
+    for turn, person in [(0, "user:PA"), (1, "user:PB"), (2, "user:PA")]:
+        _, stdout, _ = run(
+            capsys,
+            "escalate",
+            "--playbook",
+            str(out),
+            "--policy",
+            "rr",
+            "--turn",
+            str(turn),
+            "--json",
+        )
+        assert json.loads(stdout)[0]["targets"] == [person]
