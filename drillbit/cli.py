@@ -32,6 +32,7 @@ serve_commands.register(app)
 gameday_commands.register(app)
 grouping_commands.register(app)
 import_commands.register(app)
+grouping_commands.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,8 +1,9 @@
-"""``drillbit grouping``: the simulator's grouping model on your own alerts.
+"""``drillbit grouping``: the simulator's grouping model and Alertmanager's routing, on your alerts.
 
 ``grouping replay HISTORY`` shows the notifications and pages an alert history would have
 produced under given Alertmanager settings (:mod:`simulator.replay`); ``--sweep`` compares
-several values of one setting side by side.
+several values of one setting side by side. ``grouping route`` prints the receivers an
+alert reaches through an ``alertmanager.yml``, as ``amtool config routes test`` does.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from integrations.alertmanager import compile_tree, load_config, match_routes
 from playbook.errors import InvalidDefinition
 from simulator.history import parse_duration, read_history
 from simulator.replay import Replayed, ReplaySettings, replay
@@ -119,7 +121,9 @@ def replay_command(
     if sweep is None:
         result = replay(data, settings)
         if as_json:
-            print(json.dumps({"notifications": result.notifications(), "summary": result.summary()}))
+            print(
+                json.dumps({"notifications": result.notifications(), "summary": result.summary()})
+            )
         elif as_csv:
             _print_csv(result)
         else:
@@ -156,8 +160,54 @@ def _summary_text(summary: dict[str, int]) -> str:
     )
 
 
+def parse_labels(text: str) -> dict[str, str]:
+    """``k=v,k=v`` as a dict; a value may be quoted (``k="a b"``)."""
+    labels: dict[str, str] = {}
+    for item in (part.strip() for part in text.split(",")):
+        if not item:
+            continue
+        name, sep, value = item.partition("=")
+        name, value = name.strip(), value.strip()
+        if not sep or not name:
+            raise InvalidDefinition(f"--labels item {item!r} must look like name=value")
+        if len(value) >= 2 and value[0] == value[-1] == '"':
+            value = value[1:-1]
+        labels[name] = value
+    return labels
+
+
+def route(
+    alertmanager_config: Annotated[
+        Path, typer.Option("--alertmanager-config", help="alertmanager.yml")
+    ],
+    labels: Annotated[str, typer.Option("--labels", help="the alert's labels: k=v,k=v")] = "",
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """The receivers an alert reaches, in order, as `amtool config routes test` prints them."""
+    config = load_config(alertmanager_config)
+    matched = match_routes(compile_tree(config), parse_labels(labels))
+    if as_json:
+        rows = [
+            {
+                "receiver": r.receiver,
+                "route": r.path,
+                "group_by": None if r.group_by is None else list(r.group_by),
+                "group_wait_seconds": r.group_wait,
+                "group_interval_seconds": r.group_interval,
+                "repeat_interval_seconds": r.repeat_interval,
+                "mute_time_intervals": list(r.mute_time_intervals),
+                "active_time_intervals": list(r.active_time_intervals),
+            }
+            for r in matched
+        ]
+        print(json.dumps({"receivers": [r.receiver for r in matched], "routes": rows}))
+        return
+    print(",".join(r.receiver for r in matched))
+
+
 def register(app: typer.Typer) -> None:
-    """Add ``drillbit grouping`` (``replay``) to the root app."""
+    """Add ``drillbit grouping`` (``replay``, ``route``) to the root app."""
     group = typer.Typer(help="The grouping model on your own alerts.", no_args_is_help=True)
     group.command("replay")(replay_command)
+    group.command("route")(route)
     app.add_typer(group, name="grouping")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 
+from integrations.alertmanager import describe_tree, load_config
 from integrations.document import base_document, dump_playbook, merge_sections
 from integrations.files import read_json
 from integrations.pagerduty import account_from_bodies, account_sections
@@ -56,6 +58,18 @@ def terraform(files: FilesArg, out: OutOpt, base: BaseOpt = None) -> None:
     _write(account_sections(account), base, out)
 
 
+def alertmanager(
+    file: Annotated[Path, typer.Argument(help="alertmanager.yml")],
+    as_json: Annotated[bool, typer.Option("--json", help="print the parsed tree as JSON")] = False,
+) -> None:
+    """Check an Alertmanager configuration and print its routing tree."""
+    config = load_config(file)
+    if as_json:
+        print(json.dumps(config.model_dump(mode="json", exclude_none=True), indent=2))
+        return
+    print(describe_tree(config), end="")
+
+
 def register(app: typer.Typer) -> None:
     """Add ``drillbit import ...`` to the root app."""
     group = typer.Typer(
@@ -63,4 +77,5 @@ def register(app: typer.Typer) -> None:
     )
     group.command("pagerduty")(pagerduty)
     group.command("terraform")(terraform)
+    group.command("alertmanager")(alertmanager)
     app.add_typer(group, name="import")

@@ -1,4 +1,4 @@
-"""``drillbit grouping replay`` prints what the issue specifies and refuses bad input in one line."""
+"""`drillbit grouping replay` and `route` print what the issues specify and refuse bad input in one line."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli.test_playbook_commands import run
+from tests.integrations.test_alertmanager_routing import FIXED
 from tests.simulator.test_replay import HISTORY
 
 FLAGS = ["--group-by", "alertname", "--group-wait", "30s", "--group-interval", "5m",
@@ -97,3 +98,67 @@ def test_a_bad_history_exits_2_naming_the_line_and_field(
     code, _, err = run(capsys, "grouping", "replay", str(path))
     assert code == 2
     assert err == f"drillbit: error: {path}:2: startsAt: must be an RFC 3339 date-time string\n"
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Path:
+    path = tmp_path / "alertmanager.yml"
+    path.write_text(FIXED, encoding="utf-8")
+    return path
+
+
+def test_grouping_route_prints_receivers_in_order(
+    capsys: pytest.CaptureFixture[str], config: Path
+) -> None:
+    code, out, _ = run(
+        capsys,
+        "grouping",
+        "route",
+        "--alertmanager-config",
+        str(config),
+        "--labels",
+        "team=db,severity=critical,service=payments",
+    )
+    assert (code, out) == (0, "db-pager,payments-pager\n")
+
+
+def test_grouping_route_json_carries_each_routes_settings(
+    capsys: pytest.CaptureFixture[str], config: Path
+) -> None:
+    _, out, _ = run(
+        capsys,
+        "grouping",
+        "route",
+        "--alertmanager-config",
+        str(config),
+        "--labels",
+        "severity=critical,service=paypal",
+        "--json",
+    )
+    data = json.loads(out)
+    assert data["receivers"] == ["payments-pager"]
+    assert data["routes"][0]["route"] == "0.1.0"
+    assert data["routes"][0]["group_by"] is None
+    assert data["routes"][0]["repeat_interval_seconds"] == 3600
+
+
+def test_bad_labels_and_bad_configs_exit_2_with_one_line(
+    capsys: pytest.CaptureFixture[str], config: Path, tmp_path: Path
+) -> None:
+    code, _, err = run(
+        capsys, "grouping", "route", "--alertmanager-config", str(config), "--labels", "oops"
+    )
+    assert code == 2 and err.count("\n") == 1
+    bad = tmp_path / "bad.yml"
+    bad.write_text("route:\n  receiver: nobody\nreceivers:\n  - name: a\n", encoding="utf-8")
+    code, _, err = run(capsys, "import", "alertmanager", str(bad))
+    assert code == 2 and err.count("\n") == 1 and f"{bad}:2" in err
+
+
+def test_import_alertmanager_describes_the_tree(
+    capsys: pytest.CaptureFixture[str], config: Path
+) -> None:
+    code, out, _ = run(capsys, "import", "alertmanager", str(config))
+    assert code == 0
+    assert '  0.1 -> pagerduty-critical {severity="critical"} group_by=...' in out
+    assert "mute=weekends" in out
