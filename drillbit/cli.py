@@ -12,6 +12,7 @@ from drillbit.commands import gameday as gameday_commands
 from drillbit.commands import grouping as grouping_commands
 from drillbit.commands import imports as import_commands
 from drillbit.commands import playbook as playbook_commands
+from drillbit.commands import schedule as schedule_commands
 from drillbit.commands import serve as serve_commands
 from drillbit.commands import simulate as simulate_commands
 from playbook.errors import DrillbitError
@@ -33,6 +34,7 @@ gameday_commands.register(app)
 grouping_commands.register(app)
 import_commands.register(app)
 grouping_commands.register(app)
+schedule_commands.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:

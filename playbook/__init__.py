@@ -18,6 +18,12 @@ from playbook.classifier import (
 from playbook.context import (
     AlertContext,
 )
+from playbook.coverage import (
+    PersonLoad,
+    ScheduleReport,
+    coverage_warnings,
+    schedule_report,
+)
 from playbook.errors import (
     DrillbitError,
     InvalidDefinition,
@@ -195,6 +201,7 @@ __all__ = [
     "PagedNotification",
     "Parameters",
     "Person",
+    "PersonLoad",
     "Playbook",
     "PostmortemWritten",
     "ProcessMetrics",
@@ -209,6 +216,7 @@ __all__ = [
     "Rule",
     "RunFailed",
     "Schedule",
+    "ScheduleReport",
     "Service",
     "SeverityChanged",
     "SeverityLevel",
@@ -226,6 +234,7 @@ __all__ = [
     "classify",
     "classify_batch",
     "count_interruptions",
+    "coverage_warnings",
     "default_playbook",
     "default_rubric",
     "default_sources",
@@ -252,6 +261,7 @@ __all__ = [
     "render",
     "resolve_targets",
     "role_conflicts",
+    "schedule_report",
     "severity_rank",
     "shadowed_layers",
     "skipped_delay",

@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from playbook.context import AlertContext
+from playbook.coverage import coverage_warnings
 from playbook.errors import InvalidDefinition
 from playbook.escalation import EscalationPolicy, escalation_timeline, paged_timeline
 from playbook.model import DEFAULT_PLAYBOOK_PATH, Playbook, load_playbook
@@ -65,11 +66,19 @@ def _policy_zone(book: Playbook, policy: EscalationPolicy) -> str:
 def check(
     file: Annotated[Path | None, typer.Argument(help="playbook YAML to validate")] = None,
     default: Annotated[bool, typer.Option("--default", help="check the shipped default")] = False,
+    now: Annotated[
+        str | None, typer.Option(help="ISO instant the four-week gap check starts (default: now)")
+    ] = None,
 ) -> None:
-    """Validate a playbook and print its summary; warnings go to stderr."""
+    """Validate a playbook and print its summary; warnings go to stderr.
+
+    Warns about fully shadowed layers and about schedules with nobody on call at some
+    time in the next four weeks.
+    """
     if file is None and not default:
         raise InvalidDefinition("give a playbook FILE or --default")
     book = _load(file)
+    start = datetime.now(UTC) if now is None else _aware(now, "UTC")
     source = file or DEFAULT_PLAYBOOK_PATH
     table = Table(title=f"playbook {book.name!r} ({source})")
     for column in ("severity", "response", "RTO", "updates", "paged", "policy"):
@@ -93,8 +102,9 @@ def check(
         f"{len(book.people)} people, {len(book.schedules)} schedules, "
         f"{len(book.escalation_policies)} escalation policies: valid"
     )
-    for warning in book.warnings():
-        err.print(f"warning: {warning}", style="yellow", highlight=False)
+    gaps = [w for schedule in book.schedules for w in coverage_warnings(schedule, start)]
+    for warning in [*book.warnings(), *gaps]:
+        err.print(f"warning: {warning}", style="yellow", highlight=False, soft_wrap=True)
 
 
 def classify(

@@ -142,3 +142,38 @@ def test_escalate_turn_picks_the_round_robin_target(
             "--json",
         )
         assert json.loads(stdout)[0]["targets"] == [person]
+
+
+def test_playbook_check_warns_about_gaps_in_the_next_four_weeks(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    out = tmp_path / "team.yaml"
+    run(capsys, "import", "pagerduty", str(PAGERDUTY / "schedule.json"), "--out", str(out))
+    code, _, err = run(capsys, "playbook", "check", str(out), "--now", "2015-11-09T00:00:00-05:00")
+    # 08:00-17:00 New York every day: 15 of 24 hours uncovered.
+    assert code == 0 and "nobody on call 62.5% of the next 4 weeks" in err
+    code, _, err = run(capsys, "playbook", "check", "--default", "--now", "2026-12-01T00:00:00Z")
+    assert code == 0 and "nobody on call" not in err
+
+
+def test_schedule_report_json(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(
+        capsys,
+        "schedule",
+        "report",
+        "--schedule",
+        "checkout-secondary",
+        "--from",
+        "2025-01-01T00:00:00",
+        "--to",
+        "2025-01-15T00:00:00",
+        "--json",
+    )
+    assert code == 0, err
+    data = json.loads(out)
+    # Secondary starts its rotation on Jan 8 with alice: dave has Jan 1-8, alice Jan 8-15.
+    assert [(p["person"], p["hours"]) for p in data["people"] if p["hours"]] == [
+        ("alice", 168),
+        ("dave", 168),
+    ]
+    assert data["coverage"]["uncovered_share"] == 0
