@@ -10,6 +10,7 @@ import typer
 from drillbit.commands import drill as drill_commands
 from drillbit.commands import gameday as gameday_commands
 from drillbit.commands import grouping as grouping_commands
+from drillbit.commands import history as history_commands
 from drillbit.commands import imports as import_commands
 from drillbit.commands import playbook as playbook_commands
 from drillbit.commands import schedule as schedule_commands
@@ -35,6 +36,7 @@ grouping_commands.register(app)
 import_commands.register(app)
 grouping_commands.register(app)
 schedule_commands.register(app)
+history_commands.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -12,10 +12,13 @@ import json
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import numpy.typing as npt
 
+from playbook.metrics import bucket_of
 from simulator.stats import Comparison, Estimate, estimate, paired
 from simulator.study import BASELINE, Scenario, Study
 
@@ -296,9 +299,55 @@ class StudyResult:
                 ):
                     continue
                 services = [s.name for s in scenario.study.alerts.services]
-                yield from _rows(
+                for row in _rows(
                     scenario.name, result.replication, result.incidents, names, people, services
-                )
+                ):
+                    row.update(pagerduty_columns(scenario, row))
+                    yield row
+
+
+def pagerduty_columns(scenario: Scenario, row: dict[str, Any]) -> dict[str, Any]:
+    """PagerDuty analytics' columns of one incident row (timestamps from the study start).
+
+    Escalations are the rules the page moved past (``rule - 1 + loop * rules``); each page
+    of an incident counts as one interruption in the bucket (PagerDuty's business 08-18
+    Monday-Friday, sleep 22-08) of its opening time on ``alerts.time_zone``'s clock.
+    """
+    study = scenario.study
+    zone = ZoneInfo(study.alerts.time_zone)
+
+    def at(minute: Any) -> str:
+        return "" if minute == "" else (study.start + timedelta(minutes=minute)).astimezone(zone).isoformat()
+
+    def seconds(minutes: Any) -> Any:
+        return "" if minutes == "" else round(60 * minutes, 1)
+
+    level = scenario.book.severity(row["severity"])
+    policy = level.escalation_policy or study.paging.policy_by_severity.get(level.name)
+    policy = study.paging.policy_by_service.get(row["service"], policy)
+    rules = len(scenario.book.policy(policy).rules) if policy else 1
+    rule, loop = int(row["escalation_rule"]), int(row["escalation_loop"])
+    bucket = ""
+    if row["open_minute"] != "":
+        local = (study.start + timedelta(minutes=row["open_minute"])).astimezone(zone)
+        bucket = bucket_of(local.replace(tzinfo=None), sleep=study.metrics.sleep_hours, business=study.metrics.business_hours)
+    return {
+        "created_at": at(row["detect_minute"]),
+        "resolved_at": at(row["resolved_minute"]),
+        "service_name": row["service"],
+        "urgency": level.urgency,
+        "priority_name": row["severity"],
+        "seconds_to_first_ack": seconds(row["time_to_acknowledge"]),
+        "seconds_to_resolve": seconds(
+            "" if row["resolved_minute"] == "" or row["detect_minute"] == ""
+            else row["resolved_minute"] - row["detect_minute"]
+        ),
+        "escalation_count": max(0, rule - 1 + loop * rules) if rule > 0 else 0,
+        "total_notifications": row["pages"],
+        "business_hour_interruptions": row["pages"] if bucket == "business" else 0,
+        "off_hour_interruptions": row["pages"] if bucket == "off_hours" else 0,
+        "sleep_hour_interruptions": row["pages"] if bucket == "sleep" else 0,
+    }
 
 
 def _json_safe(data: dict[str, Any]) -> dict[str, Any]:
@@ -326,6 +375,11 @@ INCIDENT_CSV_COLUMNS = (
     "worked_by", "incident_commander", "comms_lead", "scribe", "escalation_rule",
     "escalation_loop", "pages", "alerts", "status_updates", "cleared_minute",
     "severity_upgrades", "became_actionable", "after_clear",
+    # PagerDuty analytics' names for the same facts (POST /analytics/raw/incidents), so a
+    # simulated history compares column for column with an exported one (and calibrates).
+    "created_at", "resolved_at", "service_name", "urgency", "priority_name",
+    "seconds_to_first_ack", "seconds_to_resolve", "escalation_count", "total_notifications",
+    "business_hour_interruptions", "off_hour_interruptions", "sleep_hour_interruptions",
 )  # fmt: skip
 
 _KINDS = ("actionable", "noise", "duplicate")

@@ -78,7 +78,7 @@ def check(
     if file is None and not default:
         raise InvalidDefinition("give a playbook FILE or --default")
     book = _load(file)
-    start = datetime.now(UTC) if now is None else _aware(now, "UTC")
+    start = datetime.now(UTC) if now is None else _aware(now, lambda: "UTC")
     source = file or DEFAULT_PLAYBOOK_PATH
     table = Table(title=f"playbook {book.name!r} ({source})")
     for column in ("severity", "response", "RTO", "updates", "paged", "policy"):

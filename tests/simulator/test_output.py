@@ -93,3 +93,23 @@ def test_the_report_shows_the_alert_lifecycle_of_every_variant(
     summary = result.summaries()["baseline"]
     assert summary["resolved_notifications_per_week"]["mean"] > 0
     assert summary["after_clear_incidents_per_week"]["mean"] > 0
+
+
+def test_incident_rows_carry_pagerduty_analytics_columns() -> None:
+    from simulator.results import pagerduty_columns
+    from tests.simulator.helpers import tiny_study
+
+    scenario = tiny_study().scenarios()[0]
+    row = {
+        "severity": "SEV1", "service": "web", "detect_minute": 600.0, "open_minute": 600.0,
+        "resolved_minute": 690.5, "time_to_acknowledge": 2.5, "escalation_rule": 2,
+        "escalation_loop": 0, "pages": 2,
+    }  # fmt: skip
+    columns = pagerduty_columns(scenario, row)
+    # Minute 600 after Monday 2025-01-06 00:00 UTC is 10:00 UTC: business hours.
+    assert columns["created_at"] == "2025-01-06T10:00:00+00:00"
+    assert columns["resolved_at"] == "2025-01-06T11:30:30+00:00"
+    assert (columns["seconds_to_first_ack"], columns["seconds_to_resolve"]) == (150.0, 5430.0)
+    assert (columns["priority_name"], columns["urgency"], columns["service_name"]) == ("SEV1", "high", "web")
+    assert columns["escalation_count"] == 1
+    assert (columns["business_hour_interruptions"], columns["sleep_hour_interruptions"]) == (2, 0)
