@@ -8,6 +8,7 @@ import click
 import typer
 
 from drillbit.commands import drill as drill_commands
+from drillbit.commands import export as export_commands
 from drillbit.commands import gameday as gameday_commands
 from drillbit.commands import grouping as grouping_commands
 from drillbit.commands import history as history_commands
@@ -37,6 +38,7 @@ import_commands.register(app)
 grouping_commands.register(app)
 schedule_commands.register(app)
 history_commands.register(app)
+export_commands.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -39,6 +39,7 @@ class Person(BaseModel):
     name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.@-]+$")
     title: str = ""
     time_zone: str = "UTC"
+    pagerduty_id: str | None = Field(default=None, description="the user's id in PagerDuty")
 
     @field_validator("time_zone")
     @classmethod

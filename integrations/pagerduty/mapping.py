@@ -230,6 +230,7 @@ def _people(account: Account, sections: dict[str, list[dict[str, Any]]]) -> list
     people: dict[str, dict[str, Any]] = {}
     for ident, user in account.users.items():
         person: dict[str, Any] = {"name": account.person(ident)}
+        _pagerduty_id(account, "users", ident, person)
         if user.get("job_title"):
             person["title"] = user["job_title"]
         if user.get("time_zone"):

@@ -177,3 +177,16 @@ def test_schedule_report_json(capsys: pytest.CaptureFixture[str]) -> None:
         ("dave", 168),
     ]
     assert data["coverage"]["uncovered_share"] == 0
+
+
+def test_export_then_import_round_trips_through_the_cli(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    first = tmp_path / "first.yaml"
+    assert run(capsys, "import", "terraform", str(SEED004_TF), "--out", str(first))[0] == 0
+    out = tmp_path / "tf"
+    code, _, err = run(capsys, "export", "pagerduty", str(first), "--format", "terraform", "--out", str(out))
+    assert code == 0, err
+    again = tmp_path / "again.yaml"
+    assert run(capsys, "import", "terraform", str(out / "pagerduty.tf"), "--out", str(again))[0] == 0
+    assert load_playbook(again).schedules == load_playbook(first).schedules

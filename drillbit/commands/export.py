@@ -1,0 +1,62 @@
+"""``drillbit export pagerduty``: a playbook's design as PagerDuty API bodies or Terraform."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+import typer
+from rich.console import Console
+
+from integrations.pagerduty.export import export_pagerduty
+from playbook.errors import InvalidDefinition
+from playbook.model import load_playbook
+
+__all__ = ["register"]
+
+err = Console(stderr=True)
+
+
+def _names(values: list[str] | None) -> list[str] | None:
+    if values is None:
+        return None
+    return [name.strip() for value in values for name in value.split(",") if name.strip()]
+
+
+def pagerduty(
+    playbook: Annotated[Path, typer.Argument(help="playbook YAML")],
+    out: Annotated[Path, typer.Option("--out", help="directory to write into")],
+    fmt: Annotated[
+        Literal["api-json", "terraform"], typer.Option("--format", help="api-json or terraform")
+    ] = "api-json",
+    schedules: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--schedules", help="schedules to export (names or ids; repeat or comma-separate)"
+        ),
+    ] = None,
+    policies: Annotated[
+        list[str] | None, typer.Option("--policies", help="escalation policies to export")
+    ] = None,
+) -> None:
+    """Write schedules, escalation policies, users and services for PagerDuty."""
+    book = load_playbook(playbook)
+    files, notes = export_pagerduty(
+        book, fmt=fmt, schedules=_names(schedules), policies=_names(policies)
+    )
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        for name, text in files.items():
+            (out / name).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise InvalidDefinition(f"cannot write: {exc.strerror}", source=str(out)) from None
+    for note in notes:
+        err.print(f"note: {note}", highlight=False)
+    err.print(f"wrote {len(files)} files to {out}", highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``drillbit export ...`` to the root app."""
+    group = typer.Typer(help="Export a playbook's design to other tools.", no_args_is_help=True)
+    group.command("pagerduty")(pagerduty)
+    app.add_typer(group, name="export")
