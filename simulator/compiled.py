@@ -12,6 +12,7 @@ from typing import Literal
 
 from playbook.model import Playbook
 from playbook.roles import Role
+from simulator.alertrouting import routed_policies
 from simulator.clock import DAY, LocalClock, local_clock
 from simulator.paging import CompiledTarget, Paging, compile_targets
 from simulator.sections import Profile, SeverityWork
@@ -58,6 +59,7 @@ class Compiled:
     policies: list[str]
     team: list[int]
     pool: list[int]
+    routed: dict[tuple[int, int], str | None] | None = None  # by an alertmanager_config
 
     @property
     def horizon_minutes(self) -> float:
@@ -67,6 +69,8 @@ class Compiled:
         """The escalation policy that pages an incident, or None for a ticket."""
         if not self.page[severity]:
             return None
+        if self.routed is not None:
+            return self.routed[(severity, service)]
         return self.service_policy[service] or self.severity_policy[severity]
 
 
@@ -124,8 +128,16 @@ def compile_scenario(scenario: Scenario) -> Compiled:
                     )
                 )
         roles.append(sorted(needs, key=lambda n: n.code))
+    config = study.alertmanager
+    routed = (
+        None
+        if config is None
+        else routed_policies(config, study.receivers, study.alerts.services, book)
+    )
     policies = sorted(
-        {p for p in severity_policy if p is not None} | set(study.paging.policy_by_service.values())
+        {p for p in severity_policy if p is not None}
+        | set(study.paging.policy_by_service.values())
+        | {p for p in (routed or {}).values() if p is not None}
     )
     pool = [index[m] for m in study.dispatch.pool.members] if study.dispatch.pool else []
     if study.metrics.team is not None:
@@ -155,6 +167,7 @@ def compile_scenario(scenario: Scenario) -> Compiled:
         policies=policies,
         team=team,
         pool=pool,
+        routed=routed,
     )
     if len(_CACHE) >= 64:  # a long notebook session: keep the cache bounded
         _CACHE.clear()

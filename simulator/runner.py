@@ -64,7 +64,7 @@ def _keys(scenario: Scenario) -> tuple[str, str, str]:
         ],
         sort_keys=True,
     )
-    notes = alerts + json.dumps(s.grouping.model_dump(mode="json"), sort_keys=True)
+    notes = alerts + json.dumps(s.effective_grouping.model_dump(mode="json"), sort_keys=True)
     return alerts, severity, notes
 
 
@@ -100,7 +100,7 @@ def _run_one(
         shared.severity[key_severity] = severity
     notes = shared.notes.get(key_notes)
     if notes is None:
-        notes = group_alerts(alerts, study.grouping, until=compiled.total_minutes)
+        notes = group_alerts(alerts, study.effective_grouping, until=compiled.total_minutes)
         shared.notes[key_notes] = notes
     records = simulate(compiled, alerts, severity, notes, replication=replication, trace=trace)
     return records, alerts

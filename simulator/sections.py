@@ -110,6 +110,9 @@ class ServiceSpec(BaseModel):
     duration_minutes: Dist | None = None
     hour_profile: tuple[float, ...] | None = Field(default=None, min_length=24, max_length=24)
     weekday_profile: tuple[float, ...] | None = Field(default=None, min_length=7, max_length=7)
+    labels: dict[str, str] = Field(
+        default_factory=dict, description="alert labels an alertmanager_config routes by"
+    )
 
     @field_validator("hour_profile", "weekday_profile")
     @classmethod

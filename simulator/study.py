@@ -33,10 +33,16 @@ from pydantic import (
     model_validator,
 )
 
+from integrations.alertmanager import AlertmanagerConfig, load_config
+from integrations.document import base_document, merge_sections
+from integrations.files import read_json
+from integrations.pagerduty import account_from_bodies, account_sections
+from integrations.terraform import account_from_terraform, read_terraform
 from playbook.errors import InvalidDefinition
 from playbook.loader import BadReference, LineMap, load_model, parse_yaml, validate_data
 from playbook.model import DEFAULT_PLAYBOOK_PATH, Playbook
 from playbook.roles import Role
+from simulator.alertrouting import root_grouping
 from simulator.history_source import check_history_services, load_history
 from simulator.overrides import OverrideError, apply_overrides
 from simulator.sections import (
@@ -135,9 +141,16 @@ class Study(BaseModel):
     dispatch: DispatchSpec = DispatchSpec()
     work: WorkSpec
     metrics: MetricsSpec = MetricsSpec()
+    alertmanager_config: str | None = Field(
+        default=None, description="alertmanager.yml (relative to the study) routing the alerts"
+    )
+    receivers: dict[str, str | None] = Field(
+        default_factory=dict, description="Alertmanager receiver -> escalation policy (null: nobody)"
+    )
     variants: tuple[Variant, ...] = ()
 
     _book: Playbook | None = PrivateAttr(default=None)
+    _alertmanager: AlertmanagerConfig | None = PrivateAttr(default=None)
     _book_source: _BookSource | None = PrivateAttr(default=None)
     _base_dir: Path = PrivateAttr(default=Path())
 
@@ -147,6 +160,14 @@ class Study(BaseModel):
         if value.tzinfo is None or value.utcoffset() is None:
             raise ValueError("start must carry a UTC offset, e.g. 2025-01-06T00:00:00-05:00")
         return value
+
+    @model_validator(mode="after")
+    def _grouping_or_alertmanager(self) -> Self:
+        if self.alertmanager_config is not None and self.grouping != GroupingSpec():
+            raise ValueError("give grouping or alertmanager_config (which sets the grouping), not both")
+        if self.receivers and self.alertmanager_config is None:
+            raise ValueError("receivers maps an alertmanager_config's receivers; give that file too")
+        return self
 
     @model_validator(mode="after")
     def _unique_variants(self) -> Self:
@@ -173,6 +194,19 @@ class Study(BaseModel):
     def total_days(self) -> float:
         return self.warmup_days + self.horizon_days
 
+    @property
+    def alertmanager(self) -> AlertmanagerConfig | None:
+        """The parsed ``alertmanager_config`` (loaded with the study), if any."""
+        if self.alertmanager_config is not None and self._alertmanager is None:
+            self._alertmanager = _load_alertmanager(self.alertmanager_config, self._base_dir)
+        return self._alertmanager
+
+    @property
+    def effective_grouping(self) -> GroupingSpec:
+        """``grouping``, or the root route's grouping when an alertmanager_config is given."""
+        config = self.alertmanager
+        return self.grouping if config is None else root_grouping(config)
+
     def cross_check(self) -> None:
         """Resolve the playbook and check every reference and every variant (BadReference)."""
         context = _LOADING.get()
@@ -181,6 +215,7 @@ class Study(BaseModel):
         source = _book_source(self.playbook, self._base_dir, context)
         book = _patched_book(source, self.playbook_patch, ("playbook_patch",))
         check_references(self, book)
+        _check_alertmanager(self, book)
         self._book_source = source
         self._book = book
         for index in range(len(self.variants)):
@@ -216,6 +251,7 @@ class Study(BaseModel):
         try:
             book = _patched_book(source, patch, ())
             check_references(study, book)
+            _check_alertmanager(study, book)
         except BadReference as exc:
             key = _blame(variant.set, ".".join(str(p) for p in exc.loc))
             raise BadReference(
@@ -257,9 +293,63 @@ def _blame(overrides: Mapping[str, Any], where: str) -> str:
     return keys[0]
 
 
+def _load_alertmanager(ref: str, base_dir: Path) -> AlertmanagerConfig:
+    path = base_dir / ref
+    try:
+        return load_config(path)
+    except InvalidDefinition as exc:
+        raise BadReference(("alertmanager_config",), exc.one_line()) from None
+
+
+def _check_alertmanager(study: Study, book: Playbook) -> None:
+    """Every receiver of the tree is mapped, to a policy the playbook has or to null."""
+    config = study.alertmanager
+    if config is None:
+        return
+    names = [r.name for r in config.receivers]
+    policies = {p.name for p in book.escalation_policies}
+    for name, policy in study.receivers.items():
+        if name not in names:
+            raise BadReference(("receivers", name), f"{name!r} is not a receiver of the alertmanager_config")
+        if policy is not None and policy not in policies:
+            raise BadReference(("receivers", name), f"unknown escalation policy {policy!r}")
+    for name in names:
+        if name not in study.receivers:
+            raise BadReference(
+                ("receivers",), f"receiver {name!r} is not mapped (to an escalation policy, or null)"
+            )
+
+
+_IMPORTS = ("pagerduty", "terraform")
+
+
+def _imported_book(ref: dict[str, Any], base_dir: Path) -> _BookSource:
+    """``{pagerduty: [files]}`` or ``{terraform: [files]}`` (optional ``base``) imported."""
+    kind = next(k for k in _IMPORTS if k in ref)
+    files = ref[kind]
+    extra = set(ref) - {kind, "base"}
+    if extra or not isinstance(files, list) or not files or not all(isinstance(f, str) for f in files):
+        raise BadReference(("playbook", kind), f"playbook.{kind} is a list of files (and an optional base)")
+    paths = [base_dir / f for f in files]
+    base = ref.get("base")
+    try:
+        if kind == "pagerduty":
+            account = account_from_bodies((str(p), read_json(p)) for p in paths)
+        else:
+            account = account_from_terraform([read_terraform(p) for p in paths])
+        doc, _ = merge_sections(
+            base_document(None if base is None else base_dir / str(base)), account_sections(account)
+        )
+    except InvalidDefinition as exc:
+        raise BadReference(("playbook", kind), exc.one_line()) from None
+    return _BookSource(doc, ", ".join(str(p) for p in paths), {})
+
+
 def _book_source(
     ref: str | dict[str, Any], base_dir: Path, context: _Context | None
 ) -> _BookSource:
+    if isinstance(ref, dict) and any(k in ref for k in _IMPORTS):
+        return _imported_book(ref, base_dir)
     if isinstance(ref, dict):
         lines: LineMap = {}
         if context is not None:
