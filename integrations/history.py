@@ -90,7 +90,15 @@ def _text(row: Mapping[str, Any], key: str) -> str | None:
     return text.strip() or None
 
 
-def _time(row: Mapping[str, Any], key: str, zone: ZoneInfo, required: bool) -> datetime | None:
+class _Clock:
+    """The zone naive timestamps are read in, and whether any was."""
+
+    def __init__(self, zone: ZoneInfo) -> None:
+        self.zone = zone
+        self.assumed = False
+
+
+def _time(row: Mapping[str, Any], key: str, clock: _Clock, required: bool) -> datetime | None:
     text = _text(row, key)
     if text is None:
         if required:
@@ -100,7 +108,10 @@ def _time(row: Mapping[str, Any], key: str, zone: ZoneInfo, required: bool) -> d
         value = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         raise _BadRow(key, f"not an ISO-8601 date-time: {text!r}") from None
-    return value if value.tzinfo else value.replace(tzinfo=zone)
+    if value.tzinfo is not None:
+        return value
+    clock.assumed = True
+    return value.replace(tzinfo=clock.zone)
 
 
 def _number(row: Mapping[str, Any], key: str) -> float | None:
@@ -130,7 +141,7 @@ def _minutes_between(start: datetime, end: datetime | None, key: str) -> float |
     return minutes
 
 
-def _pagerduty_row(row: Mapping[str, Any], zone: ZoneInfo) -> HistoryIncident:
+def _pagerduty_row(row: Mapping[str, Any], zone: _Clock) -> HistoryIncident:
     created = _time(row, "created_at", zone, True)
     assert created is not None
     ack = _number(row, "seconds_to_first_ack")
@@ -156,7 +167,7 @@ def _pagerduty_row(row: Mapping[str, Any], zone: ZoneInfo) -> HistoryIncident:
     )
 
 
-def _generic_row(row: Mapping[str, Any], zone: ZoneInfo) -> HistoryIncident:
+def _generic_row(row: Mapping[str, Any], zone: _Clock) -> HistoryIncident:
     created = _time(row, "created_at", zone, True)
     assert created is not None
     service = _text(row, "service")
@@ -214,7 +225,7 @@ def parse_history(
     rows, body_zone, is_json = _rows(text, source)
     zone_name = body_zone or assumed_zone
     try:
-        zone = ZoneInfo(zone_name)
+        clock = _Clock(ZoneInfo(zone_name))
     except (ZoneInfoNotFoundError, ValueError):
         raise InvalidDefinition(f"unknown time zone {zone_name!r}", source=source) from None
     if fmt is None:
@@ -228,7 +239,7 @@ def parse_history(
     incidents, skipped = [], 0
     for number, (line, row) in enumerate(rows, start=1):
         try:
-            incidents.append(parse(row, zone))
+            incidents.append(parse(row, clock))
         except _BadRow as exc:
             if skip_bad_rows:
                 skipped += 1
@@ -239,7 +250,7 @@ def parse_history(
     if not incidents:
         raise InvalidDefinition("the history has no incidents", source=source)
     incidents.sort(key=lambda i: i.created)
-    notes = [] if body_zone else [f"timestamps without an offset are read as {zone_name}"]
+    notes = [f"timestamps without an offset are read as {zone_name}"] if clock.assumed else []
     return History(tuple(incidents), source, zone_name, skipped, tuple(notes))
 
 

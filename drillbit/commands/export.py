@@ -10,7 +10,8 @@ from rich.console import Console
 
 from integrations.pagerduty.export import export_pagerduty
 from playbook.errors import InvalidDefinition
-from playbook.model import load_playbook
+from playbook.model import Playbook, load_playbook
+from simulator.study import load_study
 
 __all__ = ["register"]
 
@@ -23,8 +24,20 @@ def _names(values: list[str] | None) -> list[str] | None:
     return [name.strip() for value in values for name in value.split(",") if name.strip()]
 
 
+def _book(path: Path, variant: str | None) -> Playbook:
+    """The playbook in ``path``, or with ``--variant`` the design of a study's variant."""
+    if variant is None:
+        return load_playbook(path)
+    scenarios = {s.name: s for s in load_study(path).scenarios()}
+    if variant not in scenarios:
+        raise InvalidDefinition(
+            f"unknown variant {variant!r} (known: {', '.join(scenarios)})", source=str(path)
+        )
+    return scenarios[variant].book
+
+
 def pagerduty(
-    playbook: Annotated[Path, typer.Argument(help="playbook YAML")],
+    playbook: Annotated[Path, typer.Argument(help="playbook YAML (a study YAML with --variant)")],
     out: Annotated[Path, typer.Option("--out", help="directory to write into")],
     fmt: Annotated[
         Literal["api-json", "terraform"], typer.Option("--format", help="api-json or terraform")
@@ -38,9 +51,12 @@ def pagerduty(
     policies: Annotated[
         list[str] | None, typer.Option("--policies", help="escalation policies to export")
     ] = None,
+    variant: Annotated[
+        str | None, typer.Option("--variant", help="export this variant of the study (or baseline)")
+    ] = None,
 ) -> None:
     """Write schedules, escalation policies, users and services for PagerDuty."""
-    book = load_playbook(playbook)
+    book = _book(playbook, variant)
     files, notes = export_pagerduty(
         book, fmt=fmt, schedules=_names(schedules), policies=_names(policies)
     )
