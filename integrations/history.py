@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from integrations.files import read_text
+from integrations.files import MAX_BYTES, read_text
 from playbook.errors import InvalidDefinition
 
 __all__ = ["PAGERDUTY_COLUMNS", "History", "HistoryIncident", "parse_history", "read_history"]
@@ -256,4 +256,4 @@ def parse_history(
 
 def read_history(path: Path, **options: Any) -> History:
     """Read and parse a history file (see :func:`parse_history` for the options)."""
-    return parse_history(read_text(path), str(path), **options)
+    return parse_history(read_text(path, limit=MAX_BYTES), str(path), **options)

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 import typer
 from rich.console import Console
 
+from integrations.files import write_text
 from integrations.pagerduty.export import export_pagerduty
 from playbook.errors import InvalidDefinition
 from playbook.model import Playbook, load_playbook
@@ -60,12 +61,8 @@ def pagerduty(
     files, notes = export_pagerduty(
         book, fmt=fmt, schedules=_names(schedules), policies=_names(policies)
     )
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        for name, text in files.items():
-            (out / name).write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise InvalidDefinition(f"cannot write: {exc.strerror}", source=str(out)) from None
+    for name, text in files.items():
+        write_text(out / name, text)
     for note in notes:
         err.print(f"note: {note}", highlight=False)
     err.print(f"wrote {len(files)} files to {out}", highlight=False)

@@ -11,6 +11,7 @@ import typer
 import yaml
 from rich.console import Console
 
+from integrations.files import write_text
 from integrations.history import History, read_history
 from integrations.naming import slug
 from playbook.errors import InvalidDefinition
@@ -77,10 +78,7 @@ def calibrate(
     )
     text = yaml.safe_dump(study, sort_keys=False, width=100)
     load_study(out, text=text)  # the study must load before it is written
-    try:
-        out.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise InvalidDefinition(f"cannot write: {exc.strerror}", source=str(out)) from None
+    write_text(out, text)
     for note in notes:
         err.print(f"note: {note}", highlight=False)
     if as_json:

@@ -11,10 +11,9 @@ from rich.console import Console
 
 from integrations.alertmanager import describe_tree, load_config
 from integrations.document import base_document, dump_playbook, merge_sections
-from integrations.files import read_json
+from integrations.files import read_json, write_text
 from integrations.pagerduty import account_from_bodies, account_sections
 from integrations.terraform import account_from_terraform, read_terraform
-from playbook.errors import InvalidDefinition
 
 __all__ = ["register"]
 
@@ -31,10 +30,7 @@ OutOpt = Annotated[Path, typer.Option("--out", help="playbook YAML to write")]
 def _write(sections: dict[str, list[dict[str, object]]], base: Path | None, out: Path) -> None:
     doc, notes = merge_sections(base_document(base), sections)
     text, book = dump_playbook(doc, str(out))
-    try:
-        out.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise InvalidDefinition(f"cannot write: {exc.strerror}", source=str(out)) from None
+    write_text(out, text)
     for note in notes:
         err.print(f"note: {note}", highlight=False)
     for warning in book.warnings():

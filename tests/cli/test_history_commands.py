@@ -80,3 +80,34 @@ def test_skip_bad_rows_counts_them_and_says_which_zone_was_assumed(
     assert "read as Europe/Paris" in err
     fit = json.loads(stdout)
     assert fit["ack_minutes"]["median"] == 3.0
+
+
+def test_backtest_json_has_observed_simulated_ci_and_error_per_metric(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    history = Path(__file__).parents[2] / "docs" / "examples" / "own-team" / "history.csv"
+    study = tmp_path / "study.yaml"
+    zone = ["--time-zone", "America/New_York"]
+    assert run(capsys, "calibrate", str(history), "--out", str(study), *zone)[0] == 0
+    code, out, err = run(
+        capsys, "backtest", str(study), str(history), "--replications", "3", "--json", *zone
+    )
+    assert code == 0, err
+    data = json.loads(out)
+    for name in ("incidents_per_week", "mtta_mean", "mtta_median", "mtta_p90", "mttr_mean", "mttr_median",
+                 "mttr_p90", "acked_out_of_hours_share", "business_hour_interruptions_per_incident",
+                 "off_hour_interruptions_per_incident", "sleep_hour_interruptions_per_incident"):  # fmt: skip
+        row = data["metrics"][name]
+        assert set(row) == {"observed", "simulated", "ci95", "relative_error", "reproduced"}
+        assert row["ci95"][0] <= row["simulated"] <= row["ci95"][1]
+    assert data["period"]["days"] == 91
+
+
+def test_an_oversized_configuration_is_refused(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    big = tmp_path / "big.tf"
+    with big.open("wb") as handle:
+        handle.truncate(9 * 1024 * 1024)
+    code, _, err = run(capsys, "import", "terraform", str(big), "--out", str(tmp_path / "x.yaml"))
+    assert code == 2 and "larger than 8 MiB" in err

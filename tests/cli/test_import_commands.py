@@ -185,8 +185,38 @@ def test_export_then_import_round_trips_through_the_cli(
     first = tmp_path / "first.yaml"
     assert run(capsys, "import", "terraform", str(SEED004_TF), "--out", str(first))[0] == 0
     out = tmp_path / "tf"
-    code, _, err = run(capsys, "export", "pagerduty", str(first), "--format", "terraform", "--out", str(out))
+    code, _, err = run(
+        capsys, "export", "pagerduty", str(first), "--format", "terraform", "--out", str(out)
+    )
     assert code == 0, err
     again = tmp_path / "again.yaml"
-    assert run(capsys, "import", "terraform", str(out / "pagerduty.tf"), "--out", str(again))[0] == 0
+    assert (
+        run(capsys, "import", "terraform", str(out / "pagerduty.tf"), "--out", str(again))[0] == 0
+    )
     assert load_playbook(again).schedules == load_playbook(first).schedules
+
+
+def test_export_a_study_variants_design(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    study = Path(__file__).parents[2] / "simulator" / "studies" / "reference.yaml"
+    out = tmp_path / "export"
+    code, _, err = run(
+        capsys,
+        "export",
+        "pagerduty",
+        str(study),
+        "--variant",
+        "secondary_after_5",
+        "--out",
+        str(out),
+    )
+    assert code == 0, err
+    body = json.loads((out / "escalation_policy-sev2.json").read_text(encoding="utf-8"))
+    # seed 003's SEV2 steps at 0, 15, 30, 60; the variant pages the secondary at minute 5
+    delays = [
+        r["escalation_delay_in_minutes"] for r in body["escalation_policy"]["escalation_rules"]
+    ]
+    assert delays[0] == 5
+    code, _, err = run(
+        capsys, "export", "pagerduty", str(study), "--variant", "nope", "--out", str(out)
+    )
+    assert code == 2 and "unknown variant 'nope'" in err
