@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given
+from hypothesis import strategies as st
 
 from integrations.alertmanager import (
     compile_tree,
@@ -21,7 +23,7 @@ from integrations.alertmanager import (
     match_routes,
     receivers_for,
 )
-from integrations.alertmanager.matchers import parse_matchers
+from integrations.alertmanager.matchers import Matcher, parse_matchers
 from playbook.errors import InvalidDefinition
 
 AMTOOL = shutil.which("amtool")
@@ -249,3 +251,25 @@ def test_bad_configurations_are_refused_with_file_and_line(snippet: str, message
     with pytest.raises(InvalidDefinition, match=message) as info:
         load_config(Path("am.yml"), text=snippet)
     assert info.value.source == "am.yml" and info.value.line is not None
+
+
+LABEL = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,8}", fullmatch=True)
+
+
+@given(LABEL, st.sampled_from(["=", "!="]), st.text(max_size=20))
+def test_a_printed_matcher_parses_back_to_itself(name: str, op: str, value: str) -> None:
+    matcher = Matcher(name, op, value)  # type: ignore[arg-type]
+    assert parse_matchers(str(matcher)) == [matcher]
+
+
+@given(
+    st.dictionaries(
+        st.sampled_from(list(VOCAB)), st.sampled_from(["db", "web", "critical", "prod", "x"])
+    )
+)
+def test_every_alert_reaches_at_least_one_receiver_and_only_defined_ones(
+    labels: dict[str, str],
+) -> None:
+    config = load_config(Path("am.yml"), text=FIXED)
+    found = receivers_for(config, labels)
+    assert found and set(found) <= {r.name for r in config.receivers}

@@ -185,3 +185,20 @@ def test_escalation_always_terminates_in_order_and_before_the_ack(
         assert len(timeline) == len(policy.rules) * (policy.num_loops + 1)
     else:
         assert all(m < ack for m in minutes)
+
+
+@given(st.integers(min_value=1, max_value=6), st.integers(min_value=0, max_value=50))
+def test_a_round_robin_rule_pages_exactly_one_target_cycling_with_its_length(n: int, turn: int) -> None:
+    from playbook.escalation import EscalationRule
+
+    rule = EscalationRule.model_validate(
+        {
+            "escalation_delay_in_minutes": 5,
+            "escalation_rule_assignment_strategy": "round_robin",
+            "targets": [f"user:u{i}" for i in range(n)],
+        }
+    )
+    assert rule.assigned(turn) == (rule.targets[turn % n],)
+    assert rule.assigned(turn + n) == rule.assigned(turn)
+    everyone = rule.model_copy(update={"escalation_rule_assignment_strategy": "assign_to_everyone"})
+    assert everyone.assigned(turn) == rule.targets
