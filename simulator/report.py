@@ -313,6 +313,15 @@ incidents (Google SRE). Only incidents opened after the warm-up count.</p>
 """
 
 
+def _export_hint(result: StudyResult) -> str:
+    """How to hand a variant's design back to PagerDuty (``drillbit export pagerduty``)."""
+    lines = "\n".join(
+        f"drillbit export pagerduty STUDY.yaml --variant {escape(name)} --format terraform --out export/{escape(name)}"
+        for name in result.variants
+    )
+    return f"<p>Export a design as PagerDuty API bodies or Terraform:</p><pre>{lines}</pre>"
+
+
 def render_report(result: StudyResult, *, example: Sequence[EventBase] | None = None) -> str:
     """The report page for ``result`` as one HTML string."""
     study = result.study
@@ -340,7 +349,7 @@ def render_report(result: StudyResult, *, example: Sequence[EventBase] | None = 
 {study.horizon_days:g} days (after {study.warmup_days:g} days of warm-up), seed {study.seed},
 {result.total_alerts:,} alerts simulated in {result.elapsed_seconds:.1f} s.</p>
 <h2>Verdict</h2><ul class="verdict">{verdict}</ul>
-<h2>Variants</h2><ul>{variants}</ul><p>{legend}</p>
+<h2>Variants</h2><ul>{variants}</ul><p>{legend}</p>{_export_hint(result)}
 <h2>Variants side by side (mean and 95% interval; baseline dashed)</h2>{_forests(result)}
 <h2>Distributions</h2>{_distribution(result, "mtta")}{_distribution(result, "mttr")}
 <h2>Load per person</h2>{_people_charts(result)}

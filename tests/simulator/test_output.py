@@ -95,6 +95,16 @@ def test_the_report_shows_the_alert_lifecycle_of_every_variant(
     assert summary["after_clear_incidents_per_week"]["mean"] > 0
 
 
+def test_the_report_says_how_to_export_each_variants_design(
+    result: StudyResult, tmp_path: Path
+) -> None:
+    html = write_outputs(result, tmp_path)["report"].read_text()
+    assert (
+        "drillbit export pagerduty STUDY.yaml --variant secondary_after_5 --format terraform"
+        in html
+    )
+
+
 def test_incident_rows_carry_pagerduty_analytics_columns() -> None:
     from simulator.results import pagerduty_columns
     from tests.simulator.helpers import tiny_study
@@ -110,6 +120,10 @@ def test_incident_rows_carry_pagerduty_analytics_columns() -> None:
     assert columns["created_at"] == "2025-01-06T10:00:00+00:00"
     assert columns["resolved_at"] == "2025-01-06T11:30:30+00:00"
     assert (columns["seconds_to_first_ack"], columns["seconds_to_resolve"]) == (150.0, 5430.0)
-    assert (columns["priority_name"], columns["urgency"], columns["service_name"]) == ("SEV1", "high", "web")
+    assert (columns["priority_name"], columns["urgency"], columns["service_name"]) == (
+        "SEV1",
+        "high",
+        "web",
+    )
     assert columns["escalation_count"] == 1
     assert (columns["business_hour_interruptions"], columns["sleep_hour_interruptions"]) == (2, 0)
