@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import yaml
 
@@ -104,3 +106,25 @@ def test_a_study_with_twice_the_rate_is_reported_as_not_reproducing(
     result = backtest(doubled, short, replications=4)
     assert "incidents_per_week" in result.not_reproduced
     assert any("incidents_per_week" in line and "overestimates" in line for line in result.verdict)
+
+
+def test_the_analytics_json_body_reads_as_its_csv_does() -> None:
+    rows = generate(
+        days=14,
+        rates=RATES,
+        ack_median=4.0,
+        ack_p90=15.0,
+        resolve_median=60.0,
+        resolve_p90=240.0,
+        mix=MIX,
+    )
+    numeric = {"seconds_to_first_ack", "seconds_to_resolve"} | {
+        k for k in rows[0] if k.endswith("interruptions")
+    }
+    body = {
+        "data": [{k: float(v) if k in numeric else v for k, v in row.items()} for row in rows],
+        "time_zone": "UTC",
+    }
+    from_json = parse_history(json.dumps(body), "body.json")
+    from_csv = parse_history(to_csv(rows), "rows.csv")
+    assert from_json.incidents == from_csv.incidents
