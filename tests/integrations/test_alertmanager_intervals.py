@@ -64,8 +64,8 @@ def test_negative_days_count_from_the_end_of_each_month(intervals: dict[str, Tim
 
 
 def test_a_route_is_silent_outside_its_active_intervals_and_inside_its_mute_ones(
-    intervals: dict,
-) -> None:  # type: ignore[type-arg]
+    intervals: dict[str, TimeInterval],
+) -> None:
     def muted(at: datetime) -> bool:
         return is_muted(intervals, ["month-end"], ["office"], at)
 
