@@ -128,6 +128,13 @@ def compile_scenario(scenario: Scenario) -> Compiled:
                     )
                 )
         roles.append(sorted(needs, key=lambda n: n.code))
+    # A study service named like a playbook service (an imported PagerDuty service) pages
+    # that service's policy unless paging.policy_by_service says otherwise.
+    book_services = {s.name: s.escalation_policy for s in book.services}
+    service_policy = [
+        study.paging.policy_by_service.get(s.name, book_services.get(s.name))
+        for s in study.alerts.services
+    ]
     config = study.alertmanager
     routed = (
         None
@@ -136,7 +143,7 @@ def compile_scenario(scenario: Scenario) -> Compiled:
     )
     policies = sorted(
         {p for p in severity_policy if p is not None}
-        | set(study.paging.policy_by_service.values())
+        | {p for p in service_policy if p is not None}
         | {p for p in (routed or {}).values() if p is not None}
     )
     pool = [index[m] for m in study.dispatch.pool.members] if study.dispatch.pool else []
@@ -161,7 +168,7 @@ def compile_scenario(scenario: Scenario) -> Compiled:
         update_every=[s.update_every_minutes for s in levels],
         response_minutes=[s.response_minutes for s in levels],
         resolution_minutes=[s.resolution_minutes for s in levels],
-        service_policy=[study.paging.policy_by_service.get(s.name) for s in study.alerts.services],
+        service_policy=service_policy,
         work=[study.work.for_severity(s.name) for s in levels],
         roles=roles,
         policies=policies,

@@ -102,3 +102,33 @@ def test_a_pagerduty_playbook_imports_from_response_bodies(tmp_path: Path) -> No
     study = load_study(path)
     assert study.book.schedule("PI7DH85").name == "daily-engineering-rotation"
     assert study.book.severity("SEV1").escalation_policy == "another-escalation-policy"
+
+
+def test_a_study_service_named_like_an_imported_service_pages_its_policy(tmp_path: Path) -> None:
+    for name in (
+        "schedule.json",
+        "escalation-policy.json",
+        "escalation-policies.json",
+        "service.json",
+    ):
+        shutil.copy(PAGERDUTY / name, tmp_path / name)
+    text = (
+        STUDY.replace(
+            "playbook: {terraform: [seed004.tf]}",
+            "playbook: {pagerduty: [schedule.json, escalation-policies.json, escalation-policy.json, service.json]}",
+        )
+        .replace(
+            "alertmanager_config: am.yml\nreceivers: {pagerduty-critical: checkout, slack: null}\n",
+            "",
+        )
+        .replace("name: payments,", "name: my-application-service,")
+        .replace('"user:engineering_manager"', '"user:PEYSGVF"')
+    )
+    path = tmp_path / "study.yaml"
+    path.write_text(text, encoding="utf-8")
+    compiled = compile_scenario(load_study(path).scenarios()[0])
+    sev3 = compiled.severity_names.index("SEV3")
+    # service.json's service uses PT20YPA ("Another Escalation Policy"); severities page the
+    # first imported policy, engineering-escalation-policy.
+    assert compiled.policy_for(sev3, 0) == "another-escalation-policy"
+    assert compiled.policy_for(sev3, 1) == "engineering-escalation-policy"
