@@ -22,12 +22,13 @@ from statistics import fmean, pstdev
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from playbook.schedules import Schedule, Shift, render
+from playbook.schedules import Schedule, Shift, coverage_spans, render
 
 __all__ = ["PersonLoad", "ScheduleReport", "coverage_warnings", "schedule_report"]
 
 _HOUR = 3600.0
 GAP_HORIZON = timedelta(weeks=4)
+MAX_HANDOFFS = 500_000  # a report renders every turn; more than this is refused
 
 
 @dataclass(frozen=True)
@@ -156,17 +157,16 @@ def schedule_report(
     night: tuple[int, int] = (22, 8),
 ) -> ScheduleReport:
     """The report of ``schedule`` over [start, end) (aware); ``zones``: person -> time zone."""
-    shifts = render(schedule, start, end)
     lo, hi = start.astimezone(UTC), end.astimezone(UTC)
     total = (hi - lo).total_seconds()
-    gaps: list[tuple[datetime, datetime]] = []
-    cursor = lo
-    for shift in shifts:
-        if shift.start > cursor:
-            gaps.append((cursor, shift.start))
-        cursor = max(cursor, shift.end)
-    if cursor < hi:
-        gaps.append((cursor, hi))
+    handoffs = sum(total / layer.rotation_turn_length_seconds for layer in schedule.layers)
+    if handoffs > MAX_HANDOFFS:
+        raise ValueError(
+            f"schedule {schedule.name!r} hands off {handoffs:,.0f} times in that period; "
+            f"report at most {MAX_HANDOFFS:,} handoffs (a shorter period)"
+        )
+    shifts = render(schedule, start, end)
+    gaps = _gaps([(s.start, s.end) for s in shifts], lo, hi)
     covered = sum((s.end - s.start).total_seconds() for s in shifts)
     rota = list(dict.fromkeys(u for layer in schedule.layers for u in layer.users))
     rota += [s.user for s in shifts if s.user not in rota]
@@ -205,15 +205,36 @@ def schedule_report(
     )
 
 
+def _gaps(
+    spans: Sequence[tuple[datetime, datetime]], lo: datetime, hi: datetime
+) -> list[tuple[datetime, datetime]]:
+    """The stretches of [lo, hi) that sorted ``spans`` leave uncovered."""
+    gaps: list[tuple[datetime, datetime]] = []
+    cursor = lo
+    for start, end in spans:
+        if start > cursor:
+            gaps.append((cursor, start))
+        cursor = max(cursor, end)
+    if cursor < hi:
+        gaps.append((cursor, hi))
+    return gaps
+
+
 def coverage_warnings(
     schedule: Schedule, now: datetime, *, horizon: timedelta = GAP_HORIZON
 ) -> list[str]:
-    """A warning when ``schedule`` leaves nobody on call at some time in the next ``horizon``."""
-    report = schedule_report(schedule, now, now + horizon)
-    if not report.gaps:
+    """A warning when ``schedule`` leaves nobody on call at some time in the next ``horizon``.
+
+    Computed from coverage alone (:func:`playbook.schedules.coverage_spans`), so it costs
+    the same whatever the turn length.
+    """
+    lo = now.astimezone(UTC)
+    hi = lo + horizon
+    gaps = _gaps(coverage_spans(schedule, lo, hi), lo, hi)
+    if not gaps:
         return []
-    first = report.gaps[0][0]
+    uncovered = sum((e - s).total_seconds() for s, e in gaps) / (hi - lo).total_seconds()
     return [
-        f"schedule '{schedule.name}' has nobody on call {report.uncovered_share:.1%} of the next "
-        f"{horizon.days // 7} weeks ({len(report.gaps)} gaps, the first from {first.isoformat()})"
+        f"schedule '{schedule.name}' has nobody on call {uncovered:.1%} of the next "
+        f"{horizon.days // 7} weeks ({len(gaps)} gaps, the first from {gaps[0][0].isoformat()})"
     ]

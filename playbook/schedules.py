@@ -41,6 +41,7 @@ __all__ = [
     "Restriction",
     "Schedule",
     "Shift",
+    "coverage_spans",
     "layer_on_call",
     "layer_shifts",
     "lint_schedule",
@@ -478,6 +479,27 @@ def render(schedule: Schedule, start: datetime, end: datetime) -> list[Shift]:
         Shift(user, piece_start, piece_end, names[index])
         for piece_start, piece_end, user, index in _stack(sources)
     ]
+
+
+def coverage_spans(
+    schedule: Schedule, start: datetime, end: datetime
+) -> list[tuple[datetime, datetime]]:
+    """When anyone at all is on call within [start, end): merged, sorted spans in UTC.
+
+    Whose turn it is does not matter here, so this costs the layers' restriction windows
+    and the overrides, never one step per handoff (a one-second rotation is as cheap as a
+    weekly one).
+    """
+    lo, hi = _aware(start, "start"), _aware(end, "end")
+    zone = ZoneInfo(schedule.time_zone)
+    spans = [
+        span for layer in schedule.layers for span in _coverage(_rotation(schedule, layer), lo, hi)
+    ]
+    for override in schedule.overrides:
+        first, last = max(_instant(override.start, zone), lo), min(_instant(override.end, zone), hi)
+        if first < last:
+            spans.append((first, last))
+    return _merge_spans(spans)
 
 
 def _contains(outer: Sequence[_Span], inner: Sequence[_Span]) -> bool:

@@ -53,7 +53,10 @@ def report(
     if (hi - lo).days > 3 * 366:
         raise InvalidDefinition("report at most three years at a time")
     zones = {p.name: p.time_zone for p in book.people}
-    result = schedule_report(sched, lo, hi, zones=zones)
+    try:
+        result = schedule_report(sched, lo, hi, zones=zones)
+    except ValueError as exc:
+        raise InvalidDefinition(str(exc)) from None
     if as_json:
         print(json.dumps(result.as_dict()))
         return

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from playbook.coverage import coverage_warnings, schedule_report
 from playbook.model import Playbook
 from playbook.schedules import Schedule
@@ -81,3 +83,21 @@ def test_gap_warning_names_the_share_and_the_first_gap() -> None:
         coverage_warnings(gappy(), datetime(2026, 1, 5, tzinfo=UTC), horizon=timedelta(hours=1))
         != []
     )
+
+
+def one_second_turns() -> Schedule:
+    data = gappy().model_dump()
+    data["layers"][0]["rotation_turn_length_seconds"] = 1
+    return Schedule.model_validate(data)
+
+
+def test_gap_warnings_do_not_depend_on_the_turn_length() -> None:
+    now = datetime(2026, 1, 5, 12, tzinfo=UTC)
+    assert coverage_warnings(one_second_turns(), now) == coverage_warnings(gappy(), now)
+
+
+def test_a_report_that_would_render_too_many_handoffs_is_refused() -> None:
+    with pytest.raises(ValueError, match="hands off 2,419,200 times"):
+        schedule_report(
+            one_second_turns(), datetime(2026, 1, 5, tzinfo=UTC), datetime(2026, 2, 2, tzinfo=UTC)
+        )
