@@ -61,7 +61,7 @@ def alertmanager(
     """Check an Alertmanager configuration and print its routing tree."""
     config = load_config(file)
     if as_json:
-        print(json.dumps(config.model_dump(mode="json", exclude_none=True), indent=2))
+        print(json.dumps(config.model_dump(mode="json", exclude_none=True, by_alias=True), indent=2))
         return
     print(describe_tree(config), end="")
 

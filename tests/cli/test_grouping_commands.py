@@ -162,3 +162,12 @@ def test_import_alertmanager_describes_the_tree(
     assert code == 0
     assert '  0.1 -> pagerduty-critical {severity="critical"} group_by=...' in out
     assert "mute=weekends" in out
+
+
+def test_import_alertmanager_json_uses_alertmanagers_own_keys(
+    capsys: pytest.CaptureFixture[str], config: Path
+) -> None:
+    code, out, _ = run(capsys, "import", "alertmanager", str(config), "--json")
+    data = json.loads(out)
+    assert code == 0 and data["route"]["routes"][0]["continue"] is True
+    assert data["receivers"][1] == {"name": "db-pager", "pagerduty_configs": [{"routing_key": "x"}]}
