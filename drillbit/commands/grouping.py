@@ -20,8 +20,9 @@ from rich.table import Table
 
 from integrations.alertmanager import compile_tree, load_config, match_routes
 from playbook.errors import InvalidDefinition
-from simulator.history import parse_duration, read_history
+from simulator.history import History, parse_duration, read_history
 from simulator.replay import Replayed, ReplaySettings, replay
+from simulator.routed_replay import replay_routed
 
 __all__ = ["register"]
 
@@ -106,10 +107,22 @@ def replay_command(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
     as_csv: Annotated[bool, typer.Option("--csv", help="print the notifications as CSV")] = False,
+    alertmanager_config: Annotated[
+        Path | None,
+        typer.Option(
+            "--alertmanager-config",
+            help="alertmanager.yml: route, group per route, inhibit and mute (timer options unused)",
+        ),
+    ] = None,
 ) -> None:
     """Replay an alert history through the simulator's grouping model."""
     if as_json and as_csv:
         raise InvalidDefinition("give --json or --csv, not both")
+    if alertmanager_config is not None:
+        if sweep is not None:
+            raise InvalidDefinition("--sweep compares timer values; it does not combine with --alertmanager-config")
+        _routed(read_history(history), alertmanager_config, not no_send_resolved, as_json, as_csv)
+        return
     base = {
         "group_by": group_by,
         "group_wait": group_wait,
@@ -151,6 +164,36 @@ def replay_command(
             writer.writerow([row["value"], *row["summary"].values()])
         return
     out.print(table)
+
+
+def _routed(data: History, path: Path, send_resolved: bool, as_json: bool, as_csv: bool) -> None:
+    """``grouping replay --alertmanager-config``: every notification names its receiver."""
+    result = replay_routed(data, load_config(path), send_resolved=send_resolved)
+    if as_json:
+        print(json.dumps({"notifications": result.notifications(), "summary": result.summary()}))
+        return
+    rows = [
+        [n["at"], n["receiver"], n["group_key"], n["status"], n["reason"], len(n["alerts"])]
+        for n in result.notifications()
+    ]
+    header = ["at", "receiver", "group_key", "status", "reason", "alerts"]
+    if as_csv:
+        writer = csv.writer(sys.stdout)
+        writer.writerow(header)
+        writer.writerows(rows)
+        return
+    table = Table(title=f"{len(rows)} notifications")
+    for column in header:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*(str(cell) for cell in row))
+    out.print(table)
+    summary = result.summary()
+    out.print(
+        f"{summary['notifications']} notifications ({summary['inhibited_notifications']} inhibited, "
+        f"{summary['muted_notifications']} muted, not sent)",
+        highlight=False,
+    )
 
 
 def _summary_text(summary: dict[str, int]) -> str:

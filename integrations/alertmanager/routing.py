@@ -131,7 +131,7 @@ def inhibited(
 
     A rule inhibits a target matching its target matchers while a firing alert matches its
     source matchers and carries the same values (absent counts as empty) for every
-    ``equal`` label. An alert matching both sides is not inhibited by another that does
+    ``equal`` label; an alert never inhibits itself (the same labels). An alert matching both sides is not inhibited by another that does
     (Alertmanager's two-sided exclusion), so such alerts cannot silence each other.
     """
     for rule in rules:
@@ -140,7 +140,7 @@ def inhibited(
             continue
         both = matches_all(source, target)
         for alert in firing:
-            if alert is target or not matches_all(source, alert):
+            if alert == target or not matches_all(source, alert):
                 continue
             if both and matches_all(dest, alert):
                 continue
