@@ -176,6 +176,9 @@ def test_receivers_agree_with_amtool_on_generated_label_sets(
     assert disagreements == []
 
 
+FIXED_CONFIG = load_config(Path("am.yml"), text=FIXED)
+
+
 def fixed_config(tmp_path: Path) -> Any:
     path = tmp_path / "alertmanager.yml"
     path.write_text(FIXED, encoding="utf-8")
@@ -270,6 +273,6 @@ def test_a_printed_matcher_parses_back_to_itself(name: str, op: str, value: str)
 def test_every_alert_reaches_at_least_one_receiver_and_only_defined_ones(
     labels: dict[str, str],
 ) -> None:
-    config = load_config(Path("am.yml"), text=FIXED)
+    config = FIXED_CONFIG
     found = receivers_for(config, labels)
     assert found and set(found) <= {r.name for r in config.receivers}
