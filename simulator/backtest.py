@@ -195,7 +195,7 @@ def _verdict(metrics: Mapping[str, Mapping[str, Any]]) -> list[str]:
     missing = [name for name, row in metrics.items() if not row["reproduced"]]
     if not missing:
         return [
-            f"The model reproduces all {len(metrics)} figures of the history (within its 95% interval or 10%)."
+            f"The model reproduces all {len(metrics)} figures of the history (each within 10% of the simulated mean or inside the 95% prediction interval of one replication)."
         ]
     lines = [f"The model does NOT reproduce {len(missing)} of {len(metrics)} figures:"]
     for name in missing:
