@@ -18,7 +18,7 @@ from webui.hub import Hub
 from webui.limits import Guesses
 from webui.receivers import ReceiverTokens
 from webui.settings import Settings, load_admin_token, load_secret
-from webui.studies import StudyRunner
+from webui.studies import StudyRunner, run_topic
 
 __all__ = ["Services", "open_services"]
 
@@ -79,18 +79,20 @@ def open_services(settings: Settings, *, clock: WallClock | None = None) -> Serv
     settings.db_path.parent.mkdir(parents=True, exist_ok=True)
     store = Store(settings.db_path, synchronous=settings.db_synchronous)
     manager = SessionManager(store, playbook=book, clock=clock)
+    hub = Hub()
     services = Services(
         settings=settings,
         playbook=book,
         store=store,
         manager=manager,
         receivers=ReceiverTokens(settings.db_path, secret),
-        hub=Hub(),
+        hub=hub,
         studies=StudyRunner(
             settings.studies_dir,
             workers=settings.study_workers,
             concurrency=settings.study_concurrency,
             budget=settings.study_budget,
+            on_change=lambda run_id: hub.poke(run_topic(run_id)),
         ),
         secret=secret,
         admin_token=admin_token,

@@ -7,7 +7,9 @@ the clock moved, and a comment every ``keepalive`` seconds so a dead connection 
 
 Rendering runs in a worker thread (the engine takes locks and may write due injects to
 SQLite), never on the event loop. A stream ends after ``max_seconds`` (the browser's
-EventSource reconnects after ``retry`` ms) or when the server shuts down.
+EventSource reconnects after ``retry`` ms), when the server shuts down, or, for a stream
+with a ``closes`` event, once the renderer gives that event: it is sent last and the page
+(``sse-close``) stops listening, as a finished study run's page does.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import anyio.to_thread
 
 from webui.hub import Hub
 
-__all__ = ["event_stream", "sse_message"]
+__all__ = ["Renderer", "event_stream", "sse_message"]
 
 Renderer = Callable[[bool], tuple[int, dict[str, str]]]
 
@@ -40,13 +42,15 @@ async def event_stream(
     keepalive: float = 15.0,
     retry_ms: int = 1000,
     page_seq: int | None = None,
+    closes: str | None = None,
 ) -> AsyncIterator[str]:
     """The stream of panel updates for one page of ``room``.
 
     ``render(full)`` gives the log position it rendered and the panels. ``page_seq`` is the
     position the page itself was rendered at: if the room has not changed since, the first
     batch is not sent (the page shows it already), so a select or a half-typed field is not
-    reset the moment the stream connects.
+    reset the moment the stream connects. When ``render`` gives a panel named ``closes``,
+    that batch (with ``closes`` last) is the stream's final one.
     """
     sent: dict[str, str] = {}
     deadline = time.monotonic() + max_seconds
@@ -58,7 +62,10 @@ async def event_stream(
         seq, panels = await anyio.to_thread.run_sync(render, full)
         if page_seq is not None and seq == page_seq and not sent:
             sent.update(panels)  # the page already shows exactly this
-        changed = [(name, html) for name, html in panels.items() if sent.get(name) != html]
+        changed = [(name, html) for name, html in panels.items() if sent.get(name) != html and name != closes]
+        if closes is not None and closes in panels:
+            yield "".join(sse_message(name, html) for name, html in [*changed, (closes, panels[closes])])
+            return
         if changed:
             sent.update(changed)
             quiet_since = time.monotonic()

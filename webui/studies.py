@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import re
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,6 +39,7 @@ __all__ = [
     "check_playbook_refs",
     "parse_variants",
     "replication_years",
+    "run_topic",
 ]
 
 SHIPPED_DIR = Path(__file__).resolve().parent.parent / "simulator" / "studies"
@@ -61,6 +62,11 @@ class StudyEntry:
     def variants_yaml(self) -> str:
         data = [v.model_dump(mode="json") for v in self.study.variants]
         return yaml.safe_dump(data, sort_keys=False, allow_unicode=True) if data else "[]\n"
+
+
+def run_topic(run_id: str) -> str:
+    """The :class:`~webui.hub.Hub` topic a run's page stream waits on (never a room's id)."""
+    return f"study-run:{run_id}"
 
 
 def _slug(text: str) -> str:
@@ -121,12 +127,14 @@ class StudyRunner:
         concurrency: int = 1,
         budget: float = 200.0,
         shipped: Path = SHIPPED_DIR,
+        on_change: Callable[[str], None] | None = None,
     ) -> None:
+        """``on_change(run_id)``: called (from the queue's thread) when a run's status changed."""
         self.root = root
         self.shipped = shipped
         self.budget = budget
         self._loaded: dict[Path, tuple[int, Study]] = {}
-        self.queue = RunQueue(self.runs, concurrency=concurrency, workers=workers)
+        self.queue = RunQueue(self.runs, concurrency=concurrency, workers=workers, on_change=on_change)
 
     @property
     def uploads(self) -> Path:

@@ -6,7 +6,10 @@ simulator's public API and writes the simulator's own outputs (``report.html``,
 ``results.json``, ``incidents.csv``) into ``RUNS/<run id>/``. Its progress goes to
 ``status.json`` in the same directory (replaced atomically), which is all the server reads:
 runs survive a server restart as files, and a run whose process vanished is reported as
-interrupted.
+interrupted. After each write the child sends a byte down a pipe, so the server learns of
+progress the moment it happens: the queue calls its ``on_change(run_id)`` listener (the
+run page's live stream waits on it) for progress, for a start, an end or a cancel, and for
+every queued run whose place in the line moved.
 
 At most ``concurrency`` runs go at once; later ones wait in a queue, in order, and their
 status says their place in it. One thread (the dispatcher) starts queued runs as others
@@ -25,9 +28,10 @@ import os
 import threading
 import traceback
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from multiprocessing.connection import wait
+from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any, Literal
@@ -61,6 +65,11 @@ class RunStatus(BaseModel):
     pid: int | None = None
     position: int | None = None
 
+    @property
+    def ended(self) -> bool:
+        """Whether the run is over (nothing about it will change any more)."""
+        return self.state not in ("queued", "running")
+
 
 def _write_status(path: Path, status: RunStatus) -> None:
     tmp = path.with_suffix(".tmp")
@@ -84,8 +93,12 @@ def _exit_with_parent(parent: int) -> None:
     threading.Thread(target=watch, name="drillbit-parent-watch", daemon=True).start()
 
 
-def _job(source: str, text: str, overrides: dict[str, Any], out_dir: str, workers: int, parent: int) -> None:
-    """The child process: load, run with progress, write the outputs and the final status."""
+def _job(
+    source: str, text: str, overrides: dict[str, Any], out_dir: str, workers: int, parent: int, told: Connection
+) -> None:
+    """The child process: load, run with progress, write the outputs and the final status.
+
+    ``told`` is the write end of the pipe that tells the server a new status is on disk."""
     _exit_with_parent(parent)
     from simulator import load_study, run_study, write_outputs  # noqa: PLC0415 - in the child only
 
@@ -98,6 +111,7 @@ def _job(source: str, text: str, overrides: dict[str, Any], out_dir: str, worker
         nonlocal status
         status = status.model_copy(update={"done": done, "total": total})
         _write_status(status_path, status)
+        _tell(told)
 
     try:
         study = load_study(source, text=text)
@@ -112,6 +126,13 @@ def _job(source: str, text: str, overrides: dict[str, Any], out_dir: str, worker
         detail = "".join(traceback.format_exception_only(exc)).strip()
         status = status.model_copy(update={"state": "failed", "error": detail, "finished": _now()})
     _write_status(status_path, status)
+    _tell(told)
+
+
+def _tell(told: Connection) -> None:
+    """In the child: say a new status is on disk (a server that stopped listening is fine)."""
+    with contextlib.suppress(OSError):
+        told.send_bytes(b"")
 
 
 @dataclass(frozen=True)
@@ -125,12 +146,22 @@ class _Job:
 class RunQueue:
     """The runs in ``root``: queue, start up to ``concurrency`` at once, cancel, report."""
 
-    def __init__(self, root: Path, *, concurrency: int, workers: int = 1) -> None:
+    def __init__(
+        self,
+        root: Path,
+        *,
+        concurrency: int,
+        workers: int = 1,
+        on_change: Callable[[str], None] | None = None,
+    ) -> None:
         self.root = root
         self.concurrency = concurrency
         self.workers = workers
+        self._on_change = on_change
         self._context = multiprocessing.get_context("spawn")
         self._procs: dict[str, BaseProcess] = {}
+        self._told: dict[Connection, str] = {}  # read ends of the children's status pipes
+        self._stopping: set[str] = set()  # runs being cancelled: their process is stopping
         self._queue: deque[_Job] = deque()
         self._lock = threading.Lock()
         self._left_queue = threading.Condition(self._lock)
@@ -146,8 +177,8 @@ class RunQueue:
         out.mkdir(parents=True)
         (out / "overrides.json").write_text(json.dumps(overrides, indent=2), encoding="utf-8")
         status = RunStatus(run_id=run_id, study=study_name, state="queued", total=total, started=_now())
-        _write_status(out / "status.json", status)
         with self._lock:
+            _write_status(out / "status.json", status)
             self._queue.append(_Job(run_id, source, text, overrides))
             self._start_due_locked()  # a free slot starts it now: its pid is known on return
         self._wake()
@@ -160,6 +191,8 @@ class RunQueue:
                 self._queue.remove(queued)
                 self._left_queue.notify_all()
             proc = self._procs.pop(run_id, None)
+            if proc is not None:
+                self._stopping.add(run_id)  # running, not interrupted, until it says cancelled
         if queued is None and proc is None:
             return False
         if proc is not None:
@@ -167,10 +200,26 @@ class RunQueue:
             with contextlib.suppress(ValueError):
                 proc.close()
         path = self.root / run_id / "status.json"
-        status = RunStatus.model_validate_json(path.read_text(encoding="utf-8"))
-        _write_status(path, status.model_copy(update={"state": "cancelled", "finished": _now(), "position": None}))
+        with self._lock:
+            status = RunStatus.model_validate_json(path.read_text(encoding="utf-8"))
+            _write_status(path, status.model_copy(update={"state": "cancelled", "finished": _now(), "position": None}))
+            self._stopping.discard(run_id)
+        self._changed([run_id, *self._queued()])
         self._wake()
         return True
+
+    # -- telling listeners ----------------------------------------------------------------------
+    def _queued(self) -> list[str]:
+        with self._lock:
+            return [job.run_id for job in self._queue]
+
+    def _changed(self, run_ids: list[str]) -> None:
+        """Tell the listener these runs' statuses changed (outside the lock; never raises)."""
+        if self._on_change is None:
+            return
+        for run_id in run_ids:
+            with contextlib.suppress(Exception):  # a listener can never break the queue
+                self._on_change(run_id)
 
     # -- the dispatcher ---------------------------------------------------------------------------
     def _wake(self) -> None:
@@ -182,39 +231,67 @@ class RunQueue:
             with self._lock:
                 if self._closed:
                     return
-                self._reap_locked()
-                self._start_due_locked()
+                changed = self._reap_locked()
+                changed += self._start_due_locked()
                 sentinels = [p.sentinel for p in self._procs.values()]
-            ready = wait([self._wake_r, *sentinels])
+                told = list(self._told)
+            self._changed(changed)
+            ready = wait([self._wake_r, *sentinels, *told])
             if self._wake_r in ready:
                 with contextlib.suppress(OSError):
                     os.read(self._wake_r, 4096)
+            self._changed([run for run in (self._drain(c) for c in told if c in ready) if run])
 
-    def _start_due_locked(self) -> None:
+    def _drain(self, conn: Connection) -> str:
+        """Read what a child said on its pipe (closing it at EOF); the run it is about."""
+        with self._lock:
+            run_id = self._told.get(conn, "")
+        try:
+            while conn.poll():
+                conn.recv_bytes()
+        except (EOFError, OSError):
+            with self._lock:
+                self._told.pop(conn, None)
+            conn.close()
+        return run_id
+
+    def _start_due_locked(self) -> list[str]:
+        """Start queued runs while there are free slots; the runs whose status changed."""
+        started = []
         while self._queue and len(self._procs) < self.concurrency and not self._closed:
-            self._launch_locked(self._queue.popleft())
+            job = self._queue.popleft()
+            self._launch_locked(job)
+            started.append(job.run_id)
         self._left_queue.notify_all()
+        return [*started, *(job.run_id for job in self._queue)] if started else []
 
     def _launch_locked(self, job: _Job) -> None:
         out = self.root / job.run_id
         path = out / "status.json"
         status = RunStatus.model_validate_json(path.read_text(encoding="utf-8"))
         _write_status(path, status.model_copy(update={"state": "running"}))
+        listen, told = self._context.Pipe(duplex=False)
         proc = self._context.Process(
             target=_job,
-            args=(job.source, job.text, job.overrides, str(out), self.workers, os.getpid()),
+            args=(job.source, job.text, job.overrides, str(out), self.workers, os.getpid(), told),
             name=f"drillbit-study-{job.run_id}",
         )
         proc.start()
+        told.close()  # the child holds the write end now: its exit is the pipe's EOF
+        self._told[listen] = job.run_id
         self._procs[job.run_id] = proc
         _write_status(path, status.model_copy(update={"state": "running", "pid": proc.pid}))
 
-    def _reap_locked(self) -> None:
+    def _reap_locked(self) -> list[str]:
+        """Forget ended processes; the runs that ended."""
+        ended = []
         for run_id, proc in list(self._procs.items()):
             if not proc.is_alive():
                 proc.join()
                 proc.close()
                 del self._procs[run_id]
+                ended.append(run_id)
+        return ended
 
     @staticmethod
     def _stop(proc: BaseProcess) -> None:
@@ -228,23 +305,26 @@ class RunQueue:
 
     # -- reading ----------------------------------------------------------------------------------
     def status(self, run_id: str) -> RunStatus:
-        """A run's status; KeyError for an unknown run."""
+        """A run's status; KeyError for an unknown run.
+
+        The file is read under the lock the server's own writes take (queueing, launching,
+        cancelling), so the file and the queue are seen at one moment: a run being launched
+        or cancelled is never mistaken for an interrupted one."""
         path = self.root / run_id / "status.json"
-        try:
-            status = RunStatus.model_validate_json(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            raise KeyError(run_id) from None
         with self._lock:
+            try:
+                status = RunStatus.model_validate_json(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                raise KeyError(run_id) from None
             queued = [job.run_id for job in self._queue]
-            alive = run_id in self._procs and self._procs[run_id].is_alive()
+            proc = self._procs.get(run_id)
+            busy = proc is not None or run_id in self._stopping
         if status.state == "queued":
             if run_id not in queued:
                 return status.model_copy(update={"state": "interrupted"})
             return status.model_copy(update={"position": queued.index(run_id) + 1})
-        if status.state == "running" and not alive:
-            with self._lock:
-                launching = run_id in self._procs
-            return status if launching else status.model_copy(update={"state": "interrupted"})
+        if status.state == "running" and not busy:
+            return status.model_copy(update={"state": "interrupted"})
         return status
 
     def wait(self, run_id: str, timeout: float | None = None) -> RunStatus:
@@ -271,6 +351,10 @@ class RunQueue:
             with contextlib.suppress(ValueError):
                 proc.close()
         self._dispatcher.join(_STOP_SECONDS)
+        with self._lock:
+            told, self._told = list(self._told), {}
+        for conn in told:
+            conn.close()
         for fd in (self._wake_r, self._wake_w):
             with contextlib.suppress(OSError):
                 os.close(fd)

@@ -34,7 +34,7 @@ def test_a_run_goes_on_in_the_background_and_shows_the_simulators_results(harnes
     assert browser.get(f"/studies/runs/{run_id}").status_code == 200
     status = harness.services.studies.wait(run_id, timeout=120)
     assert status.state == "done", status.error
-    page = browser.get(f"/studies/runs/{run_id}/progress").text
+    page = browser.get(f"/studies/runs/{run_id}").text
     assert "Verdict" in page and "half_noise" in page and "MTTA" in page
     report = browser.get(f"/studies/runs/{run_id}/report.html")
     assert "<svg" in report.text

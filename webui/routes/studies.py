@@ -1,25 +1,36 @@
 """Simulation studies: pick or upload one, adjust its variants, run it, read the results.
 
 Only signed-in facilitators reach these pages (a run is heavy work on the server). Runs are
-child processes (:mod:`webui.studies`); the run page polls a progress fragment
-once a second until the run ends, then shows the verdict, the headline figures per variant
-and the simulator's own report (with its plots) and downloads.
+child processes (:mod:`webui.studies`). The run page listens to a server-sent stream of its
+progress fragment (its place in the queue, replications done, the cancel button), pushed
+when the run's status changes, never polled; the stream's last message is the ended run
+(the verdict, the headline figures per variant, the simulator's own report with its plots,
+the downloads), after which the page stops listening. Without JavaScript the page is the
+same fragment, a reload link and a plain cancel form.
 """
 
 from __future__ import annotations
 
+import hashlib
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile, status
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from fastapi.responses import (
+    FileResponse,
+    HTMLResponse,
+    RedirectResponse,
+    Response,
+    StreamingResponse,
+)
 from starlette.concurrency import run_in_threadpool
 
 from playbook.errors import InvalidDefinition
 from simulator.results import HEADLINE, METRIC_INFO
 from webui.deps import CsrfDep, ServicesDep, signed_in
 from webui.errors import redact, server_roots
-from webui.rendering import templates
-from webui.studies import OUTPUTS, StudyEntry, parse_variants
+from webui.rendering import render, templates
+from webui.streams import Renderer, event_stream
+from webui.studies import OUTPUTS, RunStatus, StudyEntry, parse_variants, run_topic
 
 __all__ = ["router"]
 
@@ -63,11 +74,34 @@ def run_page(request: Request, run_id: str, services: ServicesDep, csrf: CsrfDep
     return templates().TemplateResponse(request, "studies/run.html", context)
 
 
-@router.get("/runs/{run_id}/progress", response_class=HTMLResponse)
-def progress(request: Request, run_id: str, services: ServicesDep, csrf: CsrfDep) -> Response:
-    """The progress fragment the run page polls (it stops polling once the run ended)."""
-    context = {**_run_context(services, run_id), "csrf": csrf}
-    return templates().TemplateResponse(request, "studies/_progress.html", context)
+@router.get("/runs/{run_id}/stream")
+def stream(run_id: str, services: ServicesDep, csrf: CsrfDep, seq: int | None = None) -> StreamingResponse:
+    """The run's progress fragment whenever it changes, then ``end`` once the run is over;
+    ``seq``: the version of the status the page was rendered from."""
+    _run_context(services, run_id)  # an unknown run is a 404 before any stream starts
+    settings = services.settings
+    body = event_stream(
+        services.hub, run_topic(run_id), _progress_panels(services, run_id, csrf),
+        max_seconds=settings.sse_max_seconds, tick=settings.tick_seconds, page_seq=seq, closes="end",
+    )
+    return StreamingResponse(body, media_type="text/event-stream", headers={"Cache-Control": "no-store"})
+
+
+def status_seq(run: RunStatus) -> int:
+    """A version of a run's status (a digest of it): the stream skips what the page shows."""
+    return int(hashlib.blake2b(run.model_dump_json().encode(), digest_size=6).hexdigest(), 16)
+
+
+def _progress_panels(services: ServicesDep, run_id: str, csrf: str) -> Renderer:
+    def panels(_full: bool) -> tuple[int, dict[str, str]]:  # a status is cheap: always all of it
+        context = {**_run_context(services, run_id), "csrf": csrf}
+        run: RunStatus = context["run"]
+        out = {"progress": render("studies/_progress.html", **context)}
+        if run.ended:
+            out["end"] = ""
+        return status_seq(run), out
+
+    return panels
 
 
 @router.post("/runs/{run_id}/cancel")
@@ -126,7 +160,9 @@ def _run_context(services: ServicesDep, run_id: str) -> dict[str, Any]:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no study run {run_id!r}") from None
     if status_.error:
         status_ = status_.model_copy(update={"error": redact(status_.error, server_roots(services.settings.data_dir))})
-    context: dict[str, Any] = {"run": status_, "outputs": list(OUTPUTS), "results": None}
+    context: dict[str, Any] = {
+        "run": status_, "seq": status_seq(status_), "outputs": list(OUTPUTS), "results": None
+    }
     if status_.state == "done":
         results = services.studies.results(run_id)
         summaries = results.get("summaries", {})
