@@ -1,6 +1,7 @@
 """A real ``python -m webui`` process on a loopback port, for the tests that need real HTTP
 streaming or a real browser: started, stopped and started again on the same port and data
-directory (a server that went away and came back)."""
+directory (a server that went away and came back); and what the browser tests share
+(Debian's chromium, its flags, screenshots under ``docs/screenshots/``)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,22 @@ from pathlib import Path
 
 import httpx
 
+from drillbit.settings import Settings
+
 ADMIN = "browser-test-admin-token-0123456789"
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+def shoot(page: object, name: str, *, full_page: bool = True) -> None:
+    """Save ``page`` as ``docs/screenshots/NAME.png`` when DRILLBIT_SCREENSHOTS=1."""
+    if Settings().screenshots:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=full_page)  # type: ignore[attr-defined]
 
 
 class LiveServer:
@@ -76,8 +92,9 @@ class LiveServer:
             yield client
 
 
+@contextmanager
 def live_server(data_dir: Path, **env: str) -> Iterator[LiveServer]:
-    """A started server, stopped afterwards (the body of a fixture)."""
+    """A started server, stopped afterwards."""
     server = LiveServer(data_dir, **env)
     server.start()
     try:

@@ -12,63 +12,24 @@ process on a free loopback port. Waiting is Playwright's auto-waiting ``expect``
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from drillbit.settings import Settings
+from tests.webui.live_server import ADMIN, ARGS, CHROMIUM, live_server, shoot
 
-CHROMIUM = Path("/usr/bin/chromium")
-ADMIN = "browser-test-admin-token-0123456789"
 WITHIN_MS = 1000
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (apt-get install chromium)")
 
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[str]:
-    env = {
-        **os.environ,
-        "DRILLBIT_DATA_DIR": str(tmp_path),
-        "DRILLBIT_SSE_MAX_SECONDS": "60",
-        "DRILLBIT_TICK_SECONDS": "0.25",
-        "DRILLBIT_ALLOW_PUBLIC": "0",
-        "DRILLBIT_ADMIN_TOKEN": ADMIN,
-    }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "webui", "--port", "0", "--host", "127.0.0.1"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    assert proc.stdout is not None
-    first = proc.stdout.readline()
-    match = re.search(r"(http://127\.0\.0\.1:\d+)/", first)
-    try:
-        assert match, first
-        yield match.group(1)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=15)
-        proc.stdout.close()
-
-
-def shoot(page: object, name: str) -> None:
-    if Settings().screenshots:
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
+    with live_server(tmp_path) as running:
+        yield running.url
 
 
 def test_a_facilitator_and_two_participants_play_a_drill_to_its_score(server: str) -> None:

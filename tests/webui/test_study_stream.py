@@ -22,7 +22,8 @@ YEARS = {"seed": "1", "horizon_days": "365"}
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[LiveServer]:
-    yield from live_server(tmp_path, DRILLBIT_STUDY_CONCURRENCY="1")
+    with live_server(tmp_path, DRILLBIT_STUDY_CONCURRENCY="1") as running:
+        yield running
 
 
 def _start(web: httpx.Client, replications: int, form: dict[str, str]) -> str:

@@ -37,4 +37,105 @@
       elt.reset();
     }
   });
+
+  // -- A live stream that dropped: say so until it is back. ------------------------------
+  // The server closes a stream every DRILLBIT_SSE_MAX_SECONDS and the browser reconnects
+  // after 1 s: a drop that lasts longer than GRACE_MS is a real one.
+  var GRACE_MS = 2500;
+  var lostTimer = null;
+  function connection(up) {
+    var el = document.getElementById("connection");
+    if (!el) { return; }
+    if (up) {
+      clearTimeout(lostTimer);
+      lostTimer = null;
+      el.hidden = true;
+    } else if (lostTimer === null && el.hidden) {
+      lostTimer = setTimeout(function () { lostTimer = null; el.hidden = false; }, GRACE_MS);
+    }
+  }
+  document.addEventListener("htmx:sseError", function () { connection(false); });
+  document.addEventListener("htmx:sseOpen", function () { connection(true); });
+
+  // -- Panels re-rendered by a stream keep the keyboard focus where it was. ---------------
+  // The focused control is found again by id, else by its name and place among the
+  // target's controls of that name; a text field keeps its caret.
+  function locate(target, el) {
+    if (el.id) { return { id: el.id }; }
+    if (!el.name) { return null; }
+    var same = target.querySelectorAll("[name='" + CSS.escape(el.name) + "']");
+    return { name: el.name, index: Array.prototype.indexOf.call(same, el) };
+  }
+  function find(target, where) {
+    if (where.id) { return document.getElementById(where.id); }
+    return target.querySelectorAll("[name='" + CSS.escape(where.name) + "']")[where.index] || null;
+  }
+  var focusWas = null;
+  document.addEventListener("htmx:sseBeforeMessage", function (event) {
+    var target = event.target;
+    var active = document.activeElement;
+    focusWas = null;
+    if (active && active !== document.body && target.contains(active)) {
+      var where = locate(target, active);
+      if (where) {
+        focusWas = { target: target, where: where, start: active.selectionStart, end: active.selectionEnd };
+      }
+    }
+    remember(target);
+  });
+  document.addEventListener("htmx:sseMessage", function (event) {
+    var target = event.target;
+    if (focusWas && focusWas.target === target && !target.contains(document.activeElement)) {
+      var el = find(target, focusWas.where);
+      if (el && typeof el.focus === "function") {
+        el.focus({ preventScroll: true });
+        if (typeof focusWas.start === "number" && typeof el.setSelectionRange === "function") {
+          try { el.setSelectionRange(focusWas.start, focusWas.end); } catch (e) { /* not a text field */ }
+        }
+      }
+    }
+    focusWas = null;
+    announce(target);
+    unread();
+  });
+
+  // -- New pages and timeline entries are announced; the tab title counts unread pages. ---
+  // A panel marked data-announce="Label" announces each list item it did not show before.
+  var shown = new WeakMap();
+  function items(panel) {
+    var out = {};
+    panel.querySelectorAll("li").forEach(function (li) {
+      var head = li.querySelector("strong");
+      var text = (head || li).textContent.replace(/\s+/g, " ").trim();
+      out[li.getAttribute("data-alert") || li.textContent.replace(/\s+/g, " ").trim()] = text;
+    });
+    return out;
+  }
+  function remember(panel) {
+    if (panel.hasAttribute("data-announce")) { shown.set(panel, items(panel)); }
+  }
+  function announce(panel) {
+    var before = shown.get(panel);
+    if (!before) { return; }
+    var now = items(panel);
+    var fresh = Object.keys(now).filter(function (key) { return !(key in before); });
+    var region = document.getElementById("announcer");
+    if (!region || fresh.length === 0) { return; }
+    var label = panel.getAttribute("data-announce");
+    var line = document.createElement("p");
+    line.textContent = label + ": " + fresh.slice(0, 3).map(function (key) { return now[key]; }).join("; ") +
+      (fresh.length > 3 ? " (and " + (fresh.length - 3) + " more)" : "");
+    region.appendChild(line);
+    while (region.childNodes.length > 5) { region.removeChild(region.firstChild); }
+  }
+  // Panels marked data-unread="selector" count their unread items into the tab title.
+  var baseTitle = document.title.replace(/^\(\d+\) /, "");
+  function unread() {
+    var count = 0;
+    document.querySelectorAll("[data-unread]").forEach(function (panel) {
+      count += panel.querySelectorAll(panel.getAttribute("data-unread")).length;
+    });
+    document.title = (count > 0 ? "(" + count + ") " : "") + baseTitle;
+  }
+  document.addEventListener("DOMContentLoaded", unread);
 })();
