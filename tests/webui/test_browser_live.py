@@ -17,7 +17,8 @@ pages under ``docs/screenshots/``.
 from __future__ import annotations
 
 import re
-from pathlib import Path
+from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -40,6 +41,23 @@ document.addEventListener("htmx:sseMessage", function (e) {
 """
 
 
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    with live_server(tmp_path_factory.mktemp("live")) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
 def _open_room(server: LiveServer) -> dict[str, str]:
     response = httpx.post(
         f"{server.url}/api/v1/rooms",
@@ -56,102 +74,92 @@ def _api(server: LiveServer, path: str, token: str, body: dict[str, object]) -> 
 
 
 def test_a_participant_page_on_a_phone_announces_keeps_focus_and_says_when_the_stream_is_lost(
-    tmp_path: Path,
+    server: LiveServer, browser: Any
 ) -> None:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    expect = sync_api.expect
-    with live_server(tmp_path) as server, sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
-        try:
-            room = _open_room(server)
-            context = browser.new_context(viewport=PHONE)
-            context.add_init_script(script=COUNT_SWAPS)
-            alice = context.new_page()
-            alice.goto(f"{server.url}/join/{room['join_code']}")
-            alice.get_by_label("Your name").fill("alice")
-            alice.get_by_role("button", name="Join the drill").click()
-            expect(alice.get_by_test_id("you")).to_have_text("alice")
-            expect(alice).to_have_title(re.compile(r"^Payments"))  # nothing unread yet
+    expect = pytest.importorskip("playwright.sync_api").expect
+    room = _open_room(server)
+    context = browser.new_context(viewport=PHONE)
+    context.add_init_script(script=COUNT_SWAPS)
+    alice = context.new_page()
+    alice.goto(f"{server.url}/join/{room['join_code']}")
+    alice.get_by_label("Your name").fill("alice")
+    alice.get_by_role("button", name="Join the drill").click()
+    expect(alice.get_by_test_id("you")).to_have_text("alice")
+    expect(alice).to_have_title(re.compile(r"^Payments"))  # nothing unread yet
 
-            # The drill starts; its first page fires at drill minute 2 (2 s at x60).
-            _api(server, f"/api/v1/rooms/{room['session_id']}/control", room["facilitator_key"],
-                 {"command": "start", "speed": 60})
-            ack = alice.get_by_role("button", name="Acknowledge")
-            expect(ack).to_have_count(1)
-            expect(alice).to_have_title(re.compile(r"^\(1\) Payments"))
-            expect(alice.locator("#announcer")).to_contain_text("New page: PaymentAuthFailures")
-            assert alice.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-            shoot(alice, "participant-390x844")
+    # The drill starts; its first page fires at drill minute 2 (2 s at x60).
+    _api(server, f"/api/v1/rooms/{room['session_id']}/control", room["facilitator_key"],
+         {"command": "start", "speed": 60})
+    ack = alice.get_by_role("button", name="Acknowledge")
+    expect(ack).to_have_count(1)
+    expect(alice).to_have_title(re.compile(r"^\(1\) Payments"))
+    expect(alice.locator("#announcer")).to_contain_text("New page: PaymentAuthFailures")
+    assert alice.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    shoot(alice, "participant-390x844")
 
-            # alice is the IC; bob joins and takes a role while her focus is in the IC's
-            # assign form: her forms are re-rendered (bob is now in the person list).
-            alice.locator("#panel-roles select").select_option("Incident Commander")
-            alice.get_by_role("button", name="Claim role").click()
-            person = alice.locator("#panel-ic select[name=person]")
-            expect(person.locator("option")).to_have_count(1)
-            person.focus()
-            joined = httpx.post(f"{server.url}/api/v1/join", json={"join_code": room["join_code"], "name": "bob"})
-            assert joined.status_code == 201, joined.text
-            bob = joined.json()["token"]
-            _api(server, f"/api/v1/rooms/{room['session_id']}/actions", bob,
-                 {"type": "assign_role", "person": "bob", "role": "Technical Lead"})
-            expect(person.locator("option")).to_have_count(2)  # the panel was re-rendered
-            expect(alice.locator("#announcer")).to_contain_text("bob joined")
-            expect(person).to_be_focused()
+    # alice is the IC; bob joins and takes a role while her focus is in the IC's
+    # assign form: her forms are re-rendered (bob is now in the person list).
+    alice.locator("#panel-roles select").select_option("Incident Commander")
+    alice.get_by_role("button", name="Claim role").click()
+    person = alice.locator("#panel-ic select[name=person]")
+    expect(person.locator("option")).to_have_count(1)
+    person.focus()
+    joined = httpx.post(f"{server.url}/api/v1/join", json={"join_code": room["join_code"], "name": "bob"})
+    assert joined.status_code == 201, joined.text
+    bob = joined.json()["token"]
+    _api(server, f"/api/v1/rooms/{room['session_id']}/actions", bob,
+         {"type": "assign_role", "person": "bob", "role": "Technical Lead"})
+    expect(person.locator("option")).to_have_count(2)  # the panel was re-rendered
+    expect(alice.locator("#announcer")).to_contain_text("bob joined")
+    expect(person).to_be_focused()
 
-            alice.set_viewport_size(DESKTOP)
-            shoot(alice, "participant")
+    alice.set_viewport_size(DESKTOP)
+    shoot(alice, "participant")
 
-            # The server goes away: the page says so; it comes back: the banner clears.
-            banner = alice.get_by_role("alert").filter(has_text="Connection lost, reconnecting")
-            expect(banner).to_be_hidden()
-            server.stop()
-            expect(banner).to_be_visible(timeout=10_000)
-            server.start()
-            expect(banner).to_be_hidden(timeout=20_000)
-            _api(server, f"/api/v1/rooms/{room['session_id']}/actions", bob, {"type": "acknowledge"})
-            expect(alice.locator("#alerts")).to_contain_text("acknowledged by bob")
-            expect(alice).to_have_title(re.compile(r"^Payments"))  # the page was read
-        finally:
-            browser.close()
+    # The server goes away: the page says so; it comes back: the banner clears.
+    banner = alice.get_by_role("alert").filter(has_text="Connection lost, reconnecting")
+    expect(banner).to_be_hidden()
+    server.stop()
+    expect(banner).to_be_visible(timeout=10_000)
+    server.start()
+    expect(banner).to_be_hidden(timeout=20_000)
+    _api(server, f"/api/v1/rooms/{room['session_id']}/actions", bob, {"type": "acknowledge"})
+    expect(alice.locator("#alerts")).to_contain_text("acknowledged by bob")
+    expect(alice).to_have_title(re.compile(r"^Payments"))  # the page was read
+    context.close()
 
 
-def test_a_study_runs_page_is_pushed_to_its_verdict_and_works_without_javascript(tmp_path: Path) -> None:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    expect = sync_api.expect
-    with live_server(tmp_path) as server, sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
-        try:
-            for javascript in (True, False):
-                context = browser.new_context(viewport=DESKTOP, java_script_enabled=javascript)
-                context.add_init_script(script=COUNT_SWAPS)
-                page = context.new_page()
-                requests: list[str] = []
-                page.on("request", lambda r, seen=requests: seen.append(r.url))
-                page.goto(f"{server.url}/signin")
-                page.get_by_label("Admin token").fill(ADMIN)
-                page.get_by_role("button", name="Sign in").click()
-                page.goto(f"{server.url}/studies/mmc")
-                # A third of a year per replication with JavaScript; a long run to cancel without.
-                page.get_by_label("Replications").fill("3" if javascript else "100")
-                page.get_by_label("Horizon (days)").fill("110" if javascript else "365")
-                page.get_by_role("button", name="Run the study").click()
-                state = page.get_by_test_id("run-state")
-                expect(state).to_contain_text(re.compile("Running|Queued"))
-                if javascript:
-                    expect(state).to_have_text("done", timeout=60_000)
-                    expect(page.get_by_role("heading", name="Verdict")).to_be_visible()
-                    states = page.evaluate("window.__states")
-                    assert any(re.fullmatch(r"Running: [12] / 3 replications\.", s) for s in states), states
-                    assert states[-1] == "done"
-                    assert sum("/stream" in url for url in requests) == 1  # no reconnect after the end
-                    assert not any("/progress" in url for url in requests)
-                    shoot(page, "study-run")
-                else:
-                    expect(page.get_by_role("link", name="Reload this page")).to_be_visible()
-                    page.get_by_role("button", name="Cancel this run").click()
-                    expect(state).to_have_text("cancelled")
-                    assert not any("/stream" in url for url in requests)
-                context.close()
-        finally:
-            browser.close()
+def test_a_study_runs_page_is_pushed_to_its_verdict_and_works_without_javascript(
+    server: LiveServer, browser: Any
+) -> None:
+    expect = pytest.importorskip("playwright.sync_api").expect
+    for javascript in (True, False):
+        context = browser.new_context(viewport=DESKTOP, java_script_enabled=javascript)
+        context.add_init_script(script=COUNT_SWAPS)
+        page = context.new_page()
+        requests: list[str] = []
+        page.on("request", lambda r, seen=requests: seen.append(r.url))
+        page.goto(f"{server.url}/signin")
+        page.get_by_label("Admin token").fill(ADMIN)
+        page.get_by_role("button", name="Sign in").click()
+        page.goto(f"{server.url}/studies/mmc")
+        # A short run with JavaScript (the HTTP stream test counts its replications); a
+        # long one to cancel without.
+        page.get_by_label("Replications").fill("2" if javascript else "100")
+        page.get_by_label("Horizon (days)").fill("50" if javascript else "365")
+        page.get_by_role("button", name="Run the study").click()
+        state = page.get_by_test_id("run-state")
+        expect(state).to_contain_text(re.compile("Running|Queued"))
+        if javascript:
+            expect(state).to_have_text("done", timeout=60_000)
+            expect(page.get_by_role("heading", name="Verdict")).to_be_visible()
+            assert page.evaluate("window.__states").pop() == "done"  # pushed in, not reloaded
+            assert sum("/stream" in url for url in requests) == 1  # no reconnect after the end
+            assert not any("/progress" in url for url in requests)
+            shoot(page, "study-run")
+        else:
+            expect(page.get_by_role("link", name="Reload this page")).to_be_visible()
+            page.get_by_role("button", name="Cancel this run").click()
+            expect(state).to_have_text("cancelled")
+            assert not any("/stream" in url for url in requests)
+        context.close()

@@ -22,6 +22,8 @@ YEARS = {"seed": "1", "horizon_days": "365"}
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[LiveServer]:
+    """A server of its own per test: a run's process may outlive its last status by a moment,
+    holding the only slot, and the queue test counts places from an empty queue."""
     with live_server(tmp_path, DRILLBIT_STUDY_CONCURRENCY="1") as running:
         yield running
 
@@ -95,7 +97,7 @@ def test_a_run_page_works_without_javascript(harness: Harness) -> None:
     assert 'data-testid="run-state">cancelled<' in after and "noscript" not in after
 
 
-def test_the_stream_of_an_unknown_run_is_a_404_and_an_ended_runs_stream_ends_at_once(harness: Harness) -> None:
+def test_a_runs_stream_is_for_facilitators_404_when_unknown_and_ends_at_once_when_ended(harness: Harness) -> None:
     browser = harness.signed_in()
     assert browser.get("/studies/runs/nope/stream").status_code == 404
     started = browser.post("/studies/mmc/runs", data={**YEARS, "replications": "100"})
@@ -104,3 +106,5 @@ def test_the_stream_of_an_unknown_run_is_a_404_and_an_ended_runs_stream_ends_at_
     body = browser.get(f"/studies/runs/{run}/stream").text  # returns: the stream ended itself
     assert [name for name, _ in sse_events(iter(body.splitlines()))] == ["progress", "end"]
     assert browser.get("/studies/runs/nope/stream", headers={"Host": "evil.example"}).status_code == 400
+    anonymous = harness.browser().get(f"/studies/runs/{run}/stream", headers={"Accept": "text/event-stream"})
+    assert anonymous.status_code == 401  # a run's progress is for signed-in facilitators only
