@@ -8,10 +8,12 @@ then runs any number of replications against it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Literal
 
 from playbook.model import Playbook
 from playbook.roles import Role
+from playbook.services import Service, urgency_at
 from simulator.alertrouting import routed_policies
 from simulator.clock import DAY, LocalClock, local_clock
 from simulator.paging import CompiledTarget, Paging, compile_targets
@@ -60,6 +62,7 @@ class Compiled:
     team: list[int]
     pool: list[int]
     routed: dict[tuple[int, int], str | None] | None = None  # by an alertmanager_config
+    book_services: tuple[Service | None, ...] = ()  # the playbook's service of each name
 
     @property
     def horizon_minutes(self) -> float:
@@ -72,6 +75,17 @@ class Compiled:
         if self.routed is not None:
             return self.routed[(severity, service)]
         return self.service_policy[service] or self.severity_policy[severity]
+
+    def urgency_at(self, severity: int, service: int, minute: float) -> Literal["high", "low"]:
+        """The urgency of an incident opened at ``minute``: its service's urgency rule
+        (:func:`playbook.services.urgency_at`, support hours included) when the playbook has
+        a service of that name and the rule is not ``severity_based``, else the severity's."""
+        book_service = self.book_services[service] if self.book_services else None
+        if book_service is not None:
+            chosen = urgency_at(book_service, self.study.start + timedelta(minutes=minute))
+            if chosen is not None:
+                return chosen
+        return self.urgency[severity]
 
 
 def _people(study: Study, book: Playbook) -> list[str]:
@@ -130,10 +144,13 @@ def compile_scenario(scenario: Scenario) -> Compiled:
         roles.append(sorted(needs, key=lambda n: n.code))
     # A study service named like a playbook service (an imported PagerDuty service) pages
     # that service's policy unless paging.policy_by_service says otherwise.
-    book_services = {s.name: s.escalation_policy for s in book.services}
+    by_name = {s.name: s for s in book.services}
+    book_services = tuple(by_name.get(s.name) for s in study.alerts.services)
     service_policy = [
-        study.paging.policy_by_service.get(s.name, book_services.get(s.name))
-        for s in study.alerts.services
+        study.paging.policy_by_service.get(
+            s.name, None if match is None else match.escalation_policy
+        )
+        for s, match in zip(study.alerts.services, book_services, strict=True)
     ]
     config = study.alertmanager
     routed = (
@@ -175,6 +192,7 @@ def compile_scenario(scenario: Scenario) -> Compiled:
         team=team,
         pool=pool,
         routed=routed,
+        book_services=book_services,
     )
     if len(_CACHE) >= 64:  # a long notebook session: keep the cache bounded
         _CACHE.clear()

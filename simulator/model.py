@@ -292,7 +292,8 @@ class _Run:
         return incident
 
     def set_route(self, incident: _Incident) -> None:
-        """The incident's policy, full timeline, rules per pass and urgency for its severity."""
+        """The incident's policy, full timeline, rules per pass, and urgency (its service's
+        rule at its opening time, else its severity's)."""
         route = self.routes.get((incident.severity, incident.service))
         if route is None:
             policy = self.c.policy_for(incident.severity, incident.service)
@@ -306,7 +307,7 @@ class _Run:
                 )
             self.routes[(incident.severity, incident.service)] = route
         incident.policy, incident.timeline, incident.rules = route
-        incident.low = self.c.urgency[incident.severity] == "low"
+        incident.low = self.c.urgency_at(incident.severity, incident.service, incident.open) == "low"
 
     def join(self, incident: _Incident, new: list[int]) -> None:
         """New alerts merged into an open incident: a severity upgrade, or noise turned real."""

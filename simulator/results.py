@@ -13,7 +13,7 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import numpy.typing as npt
@@ -21,6 +21,9 @@ import numpy.typing as npt
 from playbook.metrics import bucket_of
 from simulator.stats import Comparison, Estimate, estimate, paired
 from simulator.study import BASELINE, Scenario, Study
+
+if TYPE_CHECKING:
+    from simulator.compiled import Compiled
 
 __all__ = ["HEADLINE", "INCIDENT_CSV_COLUMNS", "METRIC_INFO", "ReplicationResult", "StudyResult"]
 
@@ -335,7 +338,7 @@ def pagerduty_columns(scenario: Scenario, row: dict[str, Any]) -> dict[str, Any]
         "created_at": at(row["detect_minute"]),
         "resolved_at": at(row["resolved_minute"]),
         "service_name": row["service"],
-        "urgency": level.urgency,
+        "urgency": _urgency(scenario, row),
         "priority_name": row["severity"],
         "seconds_to_first_ack": seconds(row["time_to_acknowledge"]),
         "seconds_to_resolve": seconds(
@@ -362,10 +365,25 @@ def _json_safe(data: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _people_names(scenario: Scenario) -> list[str]:
+def _compiled(scenario: Scenario) -> Compiled:
     from simulator.compiled import compile_scenario  # noqa: PLC0415 - avoids an import cycle
 
-    return compile_scenario(scenario).names
+    return compile_scenario(scenario)
+
+
+def _people_names(scenario: Scenario) -> list[str]:
+    return _compiled(scenario).names
+
+
+def _urgency(scenario: Scenario, row: dict[str, Any]) -> str:
+    """The urgency the incident was paged at: its service's rule at its opening time, or
+    its severity's (:meth:`simulator.compiled.Compiled.urgency_at`, as the model does)."""
+    compiled = _compiled(scenario)
+    severity = compiled.severity_names.index(row["severity"])
+    if row["open_minute"] == "":
+        return compiled.urgency[severity]
+    names = [s.name for s in scenario.study.alerts.services]
+    return compiled.urgency_at(severity, names.index(row["service"]), row["open_minute"])
 
 
 INCIDENT_CSV_COLUMNS = (

@@ -124,7 +124,7 @@ def incident_timelines(
                 )
             )
         reached: set[tuple[int, int]] = set()
-        urgency = level.urgency
+        urgency = compiled.urgency_at(inc["severity"][i], inc["service"][i], inc["open"][i])
         for t, person, rule, loop in pages_by_incident.get(i, []):
             if (rule, loop) not in reached:
                 reached.add((rule, loop))
