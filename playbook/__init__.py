@@ -22,6 +22,7 @@ from playbook.coverage import (
     PersonLoad,
     ScheduleReport,
     coverage_warnings,
+    report_handoffs,
     schedule_report,
 )
 from playbook.errors import (
@@ -261,6 +262,7 @@ __all__ = [
     "pages_per_shift",
     "parse_yaml",
     "render",
+    "report_handoffs",
     "resolve_targets",
     "role_conflicts",
     "schedule_report",

@@ -24,7 +24,13 @@ from zoneinfo import ZoneInfo
 
 from playbook.schedules import Schedule, Shift, coverage_spans, render
 
-__all__ = ["PersonLoad", "ScheduleReport", "coverage_warnings", "schedule_report"]
+__all__ = [
+    "PersonLoad",
+    "ScheduleReport",
+    "coverage_warnings",
+    "report_handoffs",
+    "schedule_report",
+]
 
 _HOUR = 3600.0
 GAP_HORIZON = timedelta(weeks=4)
@@ -148,6 +154,13 @@ def _spread(values: Sequence[float]) -> dict[str, float]:
     }
 
 
+def report_handoffs(schedule: Schedule, start: datetime, end: datetime) -> float:
+    """How many turns the layers of ``schedule`` hand off over [start, end): what a report
+    costs (it renders every turn), checked against a budget before one is made."""
+    total = (end - start).total_seconds()
+    return sum(total / layer.rotation_turn_length_seconds for layer in schedule.layers)
+
+
 def schedule_report(
     schedule: Schedule,
     start: datetime,
@@ -159,7 +172,7 @@ def schedule_report(
     """The report of ``schedule`` over [start, end) (aware); ``zones``: person -> time zone."""
     lo, hi = start.astimezone(UTC), end.astimezone(UTC)
     total = (hi - lo).total_seconds()
-    handoffs = sum(total / layer.rotation_turn_length_seconds for layer in schedule.layers)
+    handoffs = report_handoffs(schedule, lo, hi)
     if handoffs > MAX_HANDOFFS:
         raise ValueError(
             f"schedule {schedule.name!r} hands off {handoffs:,.0f} times in that period; "

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from playbook.coverage import coverage_warnings, schedule_report
+from playbook.coverage import coverage_warnings, report_handoffs, schedule_report
 from playbook.model import Playbook
 from playbook.schedules import Schedule
 
@@ -101,3 +101,9 @@ def test_a_report_that_would_render_too_many_handoffs_is_refused() -> None:
         schedule_report(
             one_second_turns(), datetime(2026, 1, 5, tzinfo=UTC), datetime(2026, 2, 2, tzinfo=UTC)
         )
+
+
+def test_a_reports_cost_is_one_handoff_per_turn_of_each_layer() -> None:
+    start = datetime(2026, 1, 5, tzinfo=UTC)
+    assert report_handoffs(gappy(), start, start + timedelta(days=14)) == 14
+    assert report_handoffs(one_second_turns(), start, start + timedelta(hours=1)) == 3600

@@ -29,6 +29,7 @@ from simulator.results import HEADLINE, METRIC_INFO
 from webui.deps import CsrfDep, ServicesDep, signed_in
 from webui.errors import redact, server_roots
 from webui.rendering import render, templates
+from webui.schedule_reports import Window, study_schedules
 from webui.streams import Renderer, event_stream
 from webui.studies import OUTPUTS, RunStatus, StudyEntry, parse_variants, run_topic
 
@@ -130,9 +131,14 @@ def output(run_id: str, name: str, services: ServicesDep) -> Response:
 
 
 @router.get("/{study_id}", response_class=HTMLResponse)
-def study_form(request: Request, study_id: str, services: ServicesDep, csrf: CsrfDep) -> Response:
+def study_form(
+    request: Request, study_id: str, services: ServicesDep, csrf: CsrfDep, window: Window = "horizon"
+) -> Response:
+    """The study's form, and its schedules' report over its horizon or the next four weeks."""
     entry = _entry(services, study_id)
-    return templates().TemplateResponse(request, "studies/form.html", {"entry": entry, "csrf": csrf})
+    schedules = study_schedules(entry.study, window, now=services.manager.clock.now())
+    context = {"entry": entry, "csrf": csrf, "schedules": schedules}
+    return templates().TemplateResponse(request, "studies/form.html", context)
 
 
 @router.post("/{study_id}/runs")
