@@ -22,6 +22,7 @@ from playbook.coverage import (
     PersonLoad,
     ScheduleReport,
     coverage_warnings,
+    render_cost,
     report_handoffs,
     schedule_report,
 )
@@ -262,6 +263,7 @@ __all__ = [
     "pages_per_shift",
     "parse_yaml",
     "render",
+    "render_cost",
     "report_handoffs",
     "resolve_targets",
     "role_conflicts",

@@ -28,6 +28,7 @@ __all__ = [
     "PersonLoad",
     "ScheduleReport",
     "coverage_warnings",
+    "render_cost",
     "report_handoffs",
     "schedule_report",
 ]
@@ -159,6 +160,18 @@ def report_handoffs(schedule: Schedule, start: datetime, end: datetime) -> float
     costs (it renders every turn), checked against a budget before one is made."""
     total = (end - start).total_seconds()
     return sum(total / layer.rotation_turn_length_seconds for layer in schedule.layers)
+
+
+def render_cost(schedule: Schedule, start: datetime, end: datetime) -> float:
+    """What rendering [start, end) walks: each layer's turns and restriction windows (a daily
+    restriction opens once a day, a weekly one once a week); a budget for a report."""
+    days = (end - start).total_seconds() / 86400.0
+    windows = sum(
+        days if r.type == "daily_restriction" else days / 7.0
+        for layer in schedule.layers
+        for r in layer.restrictions
+    )
+    return report_handoffs(schedule, start, end) + windows
 
 
 def schedule_report(

@@ -9,9 +9,10 @@ applied) over one of two windows:
 * ``next-4-weeks``: the four weeks from now (the span ``drillbit playbook check`` warns
   about gaps in).
 
-A report renders every turn of a schedule, so a page is budgeted: the schedules are reported
-in order while their handoffs (:func:`playbook.coverage.report_handoffs`) fit in
-:data:`PAGE_HANDOFFS` together; any past that is named with the command that reports it.
+A report renders every turn and restriction window of a schedule (about a tenth of a
+millisecond each), so a page is budgeted: the schedules are reported in order while their
+:func:`playbook.coverage.render_cost` fits in :data:`PAGE_BUDGET` together; any past that is
+named with the command that reports it.
 """
 
 from __future__ import annotations
@@ -21,13 +22,13 @@ from datetime import datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from playbook.coverage import GAP_HORIZON, ScheduleReport, report_handoffs, schedule_report
+from playbook.coverage import GAP_HORIZON, ScheduleReport, render_cost, schedule_report
 from simulator.study import Study
 
-__all__ = ["PAGE_HANDOFFS", "SHOWN_GAPS", "ScheduleView", "StudySchedules", "Window", "study_schedules"]
+__all__ = ["PAGE_BUDGET", "SHOWN_GAPS", "ScheduleView", "StudySchedules", "Window", "study_schedules"]
 
 Window = Literal["horizon", "next-4-weeks"]
-PAGE_HANDOFFS = 5_000  # about half a second of rendering on one core
+PAGE_BUDGET = 4_000  # turns and restriction windows: about half a second on one core
 SHOWN_GAPS = 10
 
 
@@ -65,14 +66,14 @@ def study_schedules(study: Study, window: Window, *, now: datetime) -> StudySche
     lo, hi = _window(study, window, now)
     book = study.book
     zones = {p.name: p.time_zone for p in book.people}
-    budget = float(PAGE_HANDOFFS)
+    budget = float(PAGE_BUDGET)
     views = []
     for schedule in book.schedules:
-        cost = report_handoffs(schedule, lo, hi)
+        cost = render_cost(schedule, lo, hi)
         if cost > budget:
             note = (
-                f"not reported here: {cost:,.0f} handoffs in this window, past this page's "
-                f"budget; run drillbit schedule report --schedule {schedule.name} "
+                f"not reported here: {cost:,.0f} turns and restriction windows to render, "
+                f"past this page's {PAGE_BUDGET:,}; run drillbit schedule report --schedule {schedule.name} "
                 f"--from {lo.isoformat()} --to {hi.isoformat()}"
             )
             views.append(ScheduleView(schedule.name, schedule.time_zone, None, note=note))

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from playbook.coverage import coverage_warnings, report_handoffs, schedule_report
+from playbook.coverage import coverage_warnings, render_cost, report_handoffs, schedule_report
 from playbook.model import Playbook
 from playbook.schedules import Schedule
 
@@ -103,7 +103,10 @@ def test_a_report_that_would_render_too_many_handoffs_is_refused() -> None:
         )
 
 
-def test_a_reports_cost_is_one_handoff_per_turn_of_each_layer() -> None:
+def test_a_reports_cost_is_its_turns_and_its_restriction_windows() -> None:
     start = datetime(2026, 1, 5, tzinfo=UTC)
-    assert report_handoffs(gappy(), start, start + timedelta(days=14)) == 14
+    fortnight = start + timedelta(days=14)
+    assert report_handoffs(gappy(), start, fortnight) == 14
     assert report_handoffs(one_second_turns(), start, start + timedelta(hours=1)) == 3600
+    # 14 daily turns and one daily restriction window a day.
+    assert render_cost(gappy(), start, fortnight) == 28

@@ -109,8 +109,8 @@ def test_the_schedules_are_behind_the_facilitator_sign_in(harness: Harness) -> N
 
 
 def test_a_schedule_past_the_pages_budget_is_named_with_the_command_instead(harness: Harness) -> None:
-    # One-minute turns for a week: 10,080 handoffs, past the page's 5,000.
+    # One-minute turns for a week: 10,080 turns and 7 daily windows, past the page's 4,000.
     page = _upload(harness, STUDY.replace("86400", "60"), "busy.yaml")
-    assert "not reported here: 10,080 handoffs" in page
+    assert "not reported here: 10,087 turns and restriction windows" in page
     assert "drillbit schedule report --schedule day --from 2025-01-07T00:00:00+00:00" in page
     assert 'data-testid="load-ann"' not in page
