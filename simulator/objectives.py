@@ -130,9 +130,10 @@ def _value(metric: str, value: float) -> str:
 
 
 def _change(metric: str, est: Mapping[str, Estimate], cmp: Comparison) -> str:
-    base = est[metric].mean - cmp.difference
-    pct = "" if base == 0 or math.isnan(base) else f", {100 * cmp.difference / base:+.0f}%"
-    return f"{_label(metric)} {_value(metric, est[metric].mean)}{pct}"
+    value = est[metric].mean
+    base = value - cmp.difference
+    pct = "" if base == 0 or math.isnan(base) else f" ({100 * cmp.difference / base:+.0f}%)"
+    return f"{_label(metric)} {_value(metric, value)} against {_value(metric, base)}{pct}"
 
 
 def _costs(

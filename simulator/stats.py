@@ -83,18 +83,32 @@ def _betainc(a: float, b: float, x: float) -> float:
 
 
 def t_cdf(t: float, df: float) -> float:
-    """P(T <= t) for Student's t with ``df`` degrees of freedom."""
-    tail = 0.5 * _betainc(df / 2.0, 0.5, df / (df + t * t))
+    """P(T <= t) for Student's t with ``df`` degrees of freedom.
+
+    ``P(|T| > t) = I_{df/(df+t^2)}(df/2, 1/2)``; near the centre (``t^2 < df``) that argument
+    rounds to 1, so the complement ``P(|T| < t) = I_{t^2/(df+t^2)}(1/2, df/2)`` is used there.
+    """
+    t2 = t * t
+    if t2 < df:
+        inner = 0.5 * _betainc(0.5, df / 2.0, t2 / (df + t2))
+        return 0.5 + inner if t > 0 else 0.5 - inner
+    tail = 0.5 * _betainc(df / 2.0, 0.5, df / (df + t2))
     return 1.0 - tail if t > 0 else tail
 
 
 @lru_cache(maxsize=1024)
 def t_quantile(p: float, df: float) -> float:
-    """The ``p`` quantile of Student's t (bisection on :func:`t_cdf`)."""
+    """The ``p`` quantile of Student's t (bisection on :func:`t_cdf`, to ~1e-15 relative)."""
     if not 0.0 < p < 1.0:
         raise ValueError("p must be in (0, 1)")
-    lo, hi = -1e4, 1e4
-    for _ in range(80):
+    lo, hi = -1.0, 1.0
+    while t_cdf(lo, df) > p:  # widen the bracket: tails of small df reach far (df=1: Cauchy)
+        lo *= 2.0
+    while t_cdf(hi, df) < p:
+        hi *= 2.0
+    for _ in range(200):
+        if hi - lo <= 1e-15 * max(1.0, abs(lo), abs(hi)):
+            break
         mid = (lo + hi) / 2.0
         if t_cdf(mid, df) < p:
             lo = mid
