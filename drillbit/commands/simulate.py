@@ -162,7 +162,12 @@ def mmc(
             f"{100 * error:+.2f}%",
         )
     out.print(table)
-    out.print(f"{report['parameters']['customers_measured']:,} customers measured", highlight=False)
+    params = report["parameters"]
+    out.print(
+        f"{params['customers_measured']:,} customers measured after a warm-up of "
+        f"{params['warmup_hours']:.1f} (relaxation-time rule)",
+        highlight=False,
+    )
 
 
 StudyArg = Annotated[Path, typer.Argument(help="study YAML")]
