@@ -131,3 +131,15 @@ def test_validate_crn_prints_both_figures(
         "median_sd_ratio",
         "matched_acknowledgements",
     }
+
+
+def test_the_simulate_summary_leads_its_verdict_with_the_answer(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    study = _tiny_with_variant(tmp_path)
+    code, stdout, _ = run(capsys, "simulate", str(study), "--replications", "2",
+                          "--workers", "1", "--out", str(tmp_path / "out"))  # fmt: skip
+    assert code == 0
+    after_table = stdout[stdout.rindex("└") :].splitlines()[1:]
+    assert after_table[0].startswith("Answer: No design differs significantly")
+    assert any(line.startswith("- MTTA (alert to acknowledgement)") for line in after_table)
