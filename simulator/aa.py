@@ -14,6 +14,8 @@ false-positive rate** is the share of A/A studies in which any test of the main 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -23,7 +25,7 @@ from simulator.runner import run_study
 from simulator.stats import ALPHA
 from simulator.study import Study
 
-__all__ = ["aa_study", "validate_aa", "wilson_interval"]
+__all__ = ["AaRun", "aa_run", "aa_study", "summarise_aa", "validate_aa", "wilson_interval"]
 
 _MAX_SEEDS = 1000
 
@@ -58,6 +60,75 @@ def wilson_interval(successes: int, n: int, z: float = 1.959963984540054) -> tup
     return (max(0.0, centre - half), min(1.0, centre + half))
 
 
+@dataclass(frozen=True)
+class AaRun:
+    """One A/A study's outcome: the main family's tests and how many came out significant."""
+
+    run: int
+    copies: int
+    metrics: tuple[str, ...]
+    tests: int
+    raw_significant: int
+    adjusted_significant: int
+
+
+def aa_run(
+    study: Study,
+    run: int,
+    *,
+    replications: int | None = None,
+    copies: int | None = None,
+    workers: int | None = None,
+) -> AaRun:
+    """Run A/A study ``run`` and count its false positives, raw and Holm-adjusted."""
+    result = run_study(
+        aa_study(study, run, copies=copies),
+        replications=replications,
+        workers=workers,
+        keep_incidents=False,
+    )
+    family = result.families()[0]
+    comparisons = result.comparisons()
+    tested = [
+        c for v in comparisons for m in family if not math.isnan((c := comparisons[v][m]).p_value)
+    ]
+    return AaRun(
+        run=run,
+        copies=len(comparisons),
+        metrics=family,
+        tests=len(tested),
+        raw_significant=sum(1 for c in tested if c.p_value < ALPHA),
+        adjusted_significant=sum(1 for c in tested if c.significant),
+    )
+
+
+def summarise_aa(study: Study, runs: Sequence[AaRun], replications: int | None) -> dict[str, Any]:
+    """The JSON shape of ``drillbit validate aa --json`` from the A/A runs."""
+    seeds = len(runs)
+    tests = sum(r.tests for r in runs)
+    raw = sum(r.raw_significant for r in runs)
+    hit = sum(1 for r in runs if r.adjusted_significant > 0)
+    rate = hit / seeds if seeds else math.nan
+    lo, hi = wilson_interval(hit, seeds)
+    return {
+        "study": study.name,
+        "seeds": seeds,
+        "copies": runs[0].copies if runs else 0,
+        "replications": replications or study.replications,
+        "metrics": list(runs[0].metrics) if runs else [],
+        "tests": tests,
+        "raw_significant": raw,
+        "raw_per_test_rate": raw / tests if tests else math.nan,
+        "studies_with_a_raw_false_positive": sum(1 for r in runs if r.raw_significant > 0),
+        "adjusted_significant": sum(r.adjusted_significant for r in runs),
+        "studies_with_a_false_positive": hit,
+        "family_wise_false_positive_rate": rate,
+        "family_wise_ci95": [lo, hi],
+        "limit": ALPHA,
+        "ok": rate <= ALPHA,
+    }
+
+
 def validate_aa(
     study: Study,
     *,
@@ -65,50 +136,17 @@ def validate_aa(
     replications: int | None = None,
     copies: int | None = None,
     workers: int | None = None,
+    progress: Callable[[AaRun], None] | None = None,
 ) -> dict[str, Any]:
     """Run ``seeds`` A/A studies; the JSON shape of ``drillbit validate aa --json``."""
     if not 1 <= seeds <= _MAX_SEEDS:
         raise InvalidDefinition(f"--seeds must be from 1 to {_MAX_SEEDS}")
     if replications is not None and replications < 2:
         raise InvalidDefinition("--replications must be at least 2 (a paired test needs two)")
-    tests = raw_hits = adjusted_hits = studies_hit = studies_hit_raw = 0
-    family: tuple[str, ...] = ()
-    count = 0
+    runs = []
     for run in range(seeds):
-        result = run_study(
-            aa_study(study, run, copies=copies),
-            replications=replications,
-            workers=workers,
-            keep_incidents=False,
-        )
-        family = result.families()[0]
-        comparisons = result.comparisons()
-        count = len(comparisons)
-        cells = [comparisons[v][m] for v in comparisons for m in family]
-        tested = [c for c in cells if not math.isnan(c.p_value)]
-        tests += len(tested)
-        raw = sum(1 for c in tested if c.p_value < ALPHA)
-        adjusted = sum(1 for c in tested if c.significant)
-        raw_hits += raw
-        adjusted_hits += adjusted
-        studies_hit_raw += raw > 0
-        studies_hit += adjusted > 0
-    rate = studies_hit / seeds
-    lo, hi = wilson_interval(studies_hit, seeds)
-    return {
-        "study": study.name,
-        "seeds": seeds,
-        "copies": count,
-        "replications": replications or study.replications,
-        "metrics": list(family),
-        "tests": tests,
-        "raw_significant": raw_hits,
-        "raw_per_test_rate": raw_hits / tests if tests else math.nan,
-        "studies_with_a_raw_false_positive": studies_hit_raw,
-        "adjusted_significant": adjusted_hits,
-        "studies_with_a_false_positive": studies_hit,
-        "family_wise_false_positive_rate": rate,
-        "family_wise_ci95": [lo, hi],
-        "limit": ALPHA,
-        "ok": rate <= ALPHA,
-    }
+        outcome = aa_run(study, run, replications=replications, copies=copies, workers=workers)
+        runs.append(outcome)
+        if progress is not None:
+            progress(outcome)
+    return summarise_aa(study, runs, replications)

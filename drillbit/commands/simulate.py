@@ -13,7 +13,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from simulator.aa import validate_aa
+from simulator.aa import AaRun, validate_aa
 from simulator.crn import check_crn
 from simulator.mmc import validate_mmc
 from simulator.output import write_outputs
@@ -188,7 +188,21 @@ def aa(
 
     Exits 1 when the rate is above 5%.
     """
-    report = validate_aa(load_study(study), seeds=seeds, replications=replications, workers=workers)
+
+    def progress(run: AaRun) -> None:
+        err.print(
+            f"A/A study {run.run + 1}/{seeds}: {run.raw_significant} of {run.tests} tests "
+            f"significant raw, {run.adjusted_significant} after Holm",
+            highlight=False,
+        )
+
+    report = validate_aa(
+        load_study(study),
+        seeds=seeds,
+        replications=replications,
+        workers=workers,
+        progress=progress,
+    )
     if as_json:
         print(json.dumps(report))
     else:

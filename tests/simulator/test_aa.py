@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from simulator.aa import aa_study, wilson_interval
+from simulator.aa import AaRun, aa_study, summarise_aa, wilson_interval
 from tests.simulator.helpers import tiny_study
 
 
@@ -39,3 +39,18 @@ def test_the_wilson_interval_of_no_successes_is_not_empty() -> None:
     assert lo == 0.0 and hi == pytest.approx(0.1611, abs=1e-4)
     lo, hi = wilson_interval(10, 20)
     assert lo == pytest.approx(1 - hi) and lo < 0.5 < hi
+
+
+def test_the_family_wise_rate_counts_studies_with_any_false_positive() -> None:
+    metrics = ("mtta", "mttr")
+    runs = [
+        AaRun(0, 2, metrics, tests=4, raw_significant=1, adjusted_significant=0),
+        AaRun(1, 2, metrics, tests=4, raw_significant=2, adjusted_significant=2),
+        AaRun(2, 2, metrics, tests=4, raw_significant=0, adjusted_significant=0),
+    ]
+    report = summarise_aa(tiny_study(), runs, replications=None)
+    assert report["seeds"] == 3 and report["tests"] == 12 and report["copies"] == 2
+    assert report["raw_per_test_rate"] == 3 / 12
+    assert report["studies_with_a_raw_false_positive"] == 2
+    assert report["studies_with_a_false_positive"] == 1  # two hits in one study count once
+    assert report["family_wise_false_positive_rate"] == 1 / 3 and not report["ok"]
