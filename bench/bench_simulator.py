@@ -12,7 +12,11 @@ Prints and writes ``bench/results.json``:
 * ``reference_study_seconds``: the whole reference study (5 variants x 30 replications x
   1 year) on all cores, ``workers`` of them (target: under 30 s on 2 cores);
 * wall time against horizon (91, 182, 365 days) and team size (4, 8, 16 engineers), for the
-  baseline alone on one core.
+  baseline alone on one core;
+* ``crn``: common random numbers between the baseline and ``secondary_after_5`` (a variant
+  that only changes an escalation delay), from :func:`simulator.crn.check_crn`: the share of
+  matched (incident, rule, person) acknowledgements with identical delays (target: at least
+  90%) and the paired / unpaired standard deviation of each headline difference.
 
 Run: ``.venv/bin/python bench/bench_simulator.py [--quick]``.
 """
@@ -35,6 +39,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from simulator import load_study, run_study  # noqa: E402 - after the path set-up
+from simulator.crn import check_crn  # noqa: E402
 from simulator.study import Study  # noqa: E402
 
 REFERENCE = ROOT / "simulator" / "studies" / "reference.yaml"
@@ -121,6 +126,8 @@ def main() -> None:
             timed(team_study(baseline, engineers), replications=4, workers=1)[0], 3
         )
 
+    crn = check_crn(reference, "secondary_after_5", replications=6 if args.quick else None)
+
     results = {
         "alerts_per_second_per_core": round(ours),
         "simpy_mmc_customers_per_second": round(simpy_rate),
@@ -132,6 +139,7 @@ def main() -> None:
         "seconds_by_horizon_days": horizon,
         "seconds_by_team_size": team,
         "scaling_runs": "baseline only, 4 replications, 1 core",
+        "crn": crn.as_dict(),
         "python": platform.python_version(),
         "machine": platform.machine(),
     }
@@ -146,6 +154,7 @@ def main() -> None:
     print(
         "wall time by team size (engineers -> s):", ", ".join(f"{k}: {v}" for k, v in team.items())
     )
+    print(crn.summary())
     args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}")
 

@@ -70,6 +70,7 @@ __all__ = [
     "bucket_of",
     "count_interruptions",
     "incident_record",
+    "interruption_starts",
     "off_hours_pages",
     "pages_per_shift",
     "summarize",
@@ -375,26 +376,34 @@ def bucket_of(
     return "off_hours"
 
 
-def count_interruptions(times_minutes: Sequence[float], *, window_minutes: float = 1.0) -> int:
-    """Notifications counted as interruptions: a burst within the window disturbs once.
+def interruption_starts(
+    times_minutes: Sequence[float], *, window_minutes: float = 1.0
+) -> list[float]:
+    """The first notification of each interruption, in time order.
 
     Following PagerDuty's on-call reports (notifications within 60 s count as one), times are
     sorted and each cluster is anchored at its first notification: a later one joins the
     cluster if it comes at most ``window_minutes`` after that first one, and otherwise starts a
     new cluster. Anchoring (rather than chaining gap to gap) means a page every 30 seconds for
-    ten minutes counts as ten interruptions, not one.
+    ten minutes counts as ten interruptions, not one. An interruption happens when its first
+    notification arrives, so that is the moment to bucket it by (:func:`bucket_of`): two pages
+    30 s apart across 18:00 are one business-hours interruption, not one in each bucket.
     """
     if not (math.isfinite(window_minutes) and window_minutes >= 0):
         raise InvalidDefinition(f"window_minutes must be >= 0, got {window_minutes}")
     if not all(math.isfinite(t) for t in times_minutes):
         raise InvalidDefinition("notification times must be finite numbers of minutes")
-    count = 0
-    anchor = -math.inf
+    starts: list[float] = []
     for t in sorted(times_minutes):
-        if count == 0 or t - anchor > window_minutes:
-            count += 1
-            anchor = t
-    return count
+        if not starts or t - starts[-1] > window_minutes:
+            starts.append(t)
+    return starts
+
+
+def count_interruptions(times_minutes: Sequence[float], *, window_minutes: float = 1.0) -> int:
+    """Notifications counted as interruptions: a burst within the window disturbs once
+    (clusters as in :func:`interruption_starts`)."""
+    return len(interruption_starts(times_minutes, window_minutes=window_minutes))
 
 
 def pages_per_shift(page_count: int, shift_count: int) -> float | None:

@@ -21,7 +21,9 @@ pages *sent* inside it. Definitions (minutes unless named otherwise):
   ``alert_noise_ratio``: noise alerts / all alerts.
 * Per person: pages; pages per on-call week (on call = on any schedule the policies page);
   interruptions per week in each bucket of ``playbook.metrics.bucket_of`` (business,
-  off_hours, sleep), counted with ``count_interruptions`` (60 s clustering); the longest run
+  off_hours, sleep): notifications are clustered first (``interruption_starts``, 60 s,
+  over all of a person's pages) and each interruption counts in the bucket of its first
+  notification, so a burst across 18:00 is one interruption, not two; the longest run
   of consecutive nights with a sleep interruption; hours on incidents per week, raw and
   weighted by role; the burnout index.
 * Team figures average the per-person ones over the team (``metrics.team``, by default
@@ -48,7 +50,7 @@ from functools import lru_cache
 import numpy as np
 import numpy.typing as npt
 
-from playbook.metrics import bucket_of, count_interruptions
+from playbook.metrics import bucket_of, interruption_starts
 from simulator.arrivals import ACTIONABLE, NOISE, AlertTable
 from simulator.clock import DAY, HOUR, WEEK, local_clock
 from simulator.compiled import ROLES, Compiled
@@ -237,16 +239,17 @@ def _person_metrics(c: Compiled, rec: RunRecords, weeks: float) -> dict[str, dic
     involved = set(people_all.tolist()) | set(c.team) | set(work["person"][in_window].tolist())
     for person in sorted(involved):
         mine = people_all == person
-        times = times_all[mine]
-        local = c.clocks[person].local_array(times)
+        # An interruption is bucketed (and dated) by its first notification.
+        starts = np.asarray(
+            interruption_starts(
+                times_all[mine].tolist(), window_minutes=spec.interruption_window_minutes
+            ),
+            dtype=np.float64,
+        )
+        local = c.clocks[person].local_array(starts)
         buckets = table[((local % WEEK) // HOUR).astype(np.int64)]
-        per_bucket = {
-            name: count_interruptions(
-                times[buckets == b].tolist(), window_minutes=spec.interruption_window_minutes
-            )
-            / weeks
-            for b, name in enumerate(BUCKETS)
-        }
+        counts = np.bincount(buckets, minlength=len(BUCKETS))
+        per_bucket = {name: float(counts[b]) / weeks for b, name in enumerate(BUCKETS)}
         nights = np.floor((local[buckets == 2] - night_shift) / DAY).astype(np.int64).tolist()
         on_call = sum(max(0.0, min(e, w1) - max(s, w0)) for s, e in spans.get(person, [])) / WEEK
         pick = in_window & (work["person"] == person)

@@ -43,6 +43,7 @@ Records are kept lean (tuples and lists, converted to numpy arrays at the end); 
 from __future__ import annotations
 
 import math
+import struct
 from collections import deque
 from collections.abc import Generator
 from dataclasses import dataclass, field
@@ -58,7 +59,7 @@ from simulator.compiled import Compiled, RoleNeed
 from simulator.grouping import Notifications
 from simulator.paging import SCHEDULE, USER, Step
 from simulator.responders import Responder
-from simulator.streams import Draws, stream_key
+from simulator.streams import KeyedDraws, stream_key
 from simulator.work import stretch, updates_during
 
 __all__ = ["CLEARED", "TICKET", "UNROUTED", "WORKED", "RunRecords", "simulate"]
@@ -87,7 +88,8 @@ class RunRecords:
 
     ``incidents``: one row per incident (see ``INCIDENT_COLUMNS``); times are simulated
     minutes, ``nan`` where they do not apply (a ticket is never acknowledged).
-    ``pages``: time, person, incident, rule, loop. ``work``: person, role code, start, end,
+    ``pages``: time, person, incident, rule, loop, and the acknowledgement delay the person
+    drew (``inf``: missed; ``nan``: busy, not answered). ``work``: person, role code, start, end,
     incident (who spent time on what, in which role). ``members``: with ``trace=True``,
     each incident's alerts and its severity changes (minute, old, new). ``resolves``: when resolved notifications reached the pager.
     """
@@ -104,7 +106,7 @@ class _Incident:
     __slots__ = (
         "ack", "acker", "after_clear", "alert", "alerts", "became_actionable", "changes",
         "cleared", "comms", "detect", "ic", "id", "key", "kind", "loop", "low", "members", "mitigated",
-        "notifications", "open", "pages", "policy", "process", "repeat", "resolved", "rule", "rules",
+        "name", "notifications", "open", "pages", "policy", "process", "repeat", "resolved", "rule", "rules",
         "scribe", "service", "severity", "skips", "start", "status", "timeline", "updates",
         "upgrades", "waiting", "worker",
     )  # fmt: skip
@@ -148,6 +150,7 @@ class _Incident:
         self.timeline: list[Step] = []
         self.members: list[int] = []
         self.changes: list[tuple[float, int, int]] = []
+        self.name: tuple[float, int, int] = (open_at, 0, 0)
 
     def row(self) -> tuple[float | int, ...]:
         return (
@@ -159,6 +162,10 @@ class _Incident:
             self.became_actionable, self.after_clear, self.skips,
         )  # fmt: skip
 
+
+# A page's name for its responder's keyed draws: incident (alert minute, service, ordinal),
+# escalation restarts so far (severity upgrades), escalation rule, loop.
+_page_name = struct.Struct("<dqqqqq").pack
 
 # Which alert represents a notification: actionable before duplicate before noise.
 _KIND_RANK = {ACTIONABLE: 0, DUPLICATE: 1, NOISE: 2}
@@ -194,7 +201,7 @@ class _Run:
                 compiled.profiles[i],
                 compiled.clocks[i],
                 study.responders.fatigue,
-                Draws(stream_key(study.seed, replication, "response", name)),
+                KeyedDraws(stream_key(study.seed, replication, "response", name)),
             )
             for i, name in enumerate(compiled.names)
         ]
@@ -217,13 +224,14 @@ class _Run:
             need.code: need.join_minutes for needs in compiled.roles for need in needs
         }
         self.open_by_key: dict[int, _Incident] = {}
+        self.opened_by_alert: dict[int, int] = {}
         self.routes: dict[tuple[int, int], tuple[int, list[Step], int]] = {}
         self.auto_resolve = study.paging.auto_resolve_on_clear
         self.cleared_keys: set[int] = set()
         self.resolves: list[float] = []
         self.round_robin_turns: dict[tuple[int, int], int] = {}  # (policy, rule) -> turns used
         self.incidents: list[_Incident] = []
-        self.pages: list[tuple[float, int, int, int, int]] = []
+        self.pages: list[tuple[float, int, int, int, int, float]] = []
         self.work: list[tuple[int, int, float, float, int]] = []
 
     # -- notifications --------------------------------------------------------------------
@@ -280,6 +288,12 @@ class _Run:
             incident.severity = min(sev[a] for a in alerts)
             incident.detect = t if repeat else min(self.a_start[a] for a in alerts)
         incident.alert = best
+        # The incident's name for responder draws: its alert (firing minute and service, the
+        # same in every variant that keeps the alert) and how many incidents that alert
+        # opened before (a repeat notification's duplicate incident, a re-fire's new one).
+        ordinal = self.opened_by_alert.get(best, 0)
+        self.opened_by_alert[best] = ordinal + 1
+        incident.name = (self.a_start[best], self.a_service[best], ordinal)
         incident.kind = DUPLICATE if repeat and kind[best] == ACTIONABLE else kind[best]
         incident.repeat = int(repeat)
         incident.service = self.a_service[best]
@@ -367,15 +381,19 @@ class _Run:
                     return True
                 continue
             for p in targets:
-                self.pages.append((at, p, incident.id, step.rule, step.loop))
                 incident.pages += 1
                 if state[2] < 0:
                     state[2] = p
                 person = people[p]
                 if person.busy and self.escalate_busy:
                     person.notice(at)
+                    self.pages.append((at, p, incident.id, step.rule, step.loop, NAN))
                     continue
-                delay, missed = person.respond(at)
+                name = _page_name(*incident.name, incident.upgrades, step.rule, step.loop)
+                delay, missed = person.respond(at, name)
+                self.pages.append(
+                    (at, p, incident.id, step.rule, step.loop, INF if missed else delay)
+                )
                 if not missed and at + delay < state[0]:
                     state[0], state[1] = at + delay, p
             state[3] = at
@@ -579,7 +597,7 @@ class _Run:
             name: np.asarray(col, dtype=np.int64 if name in INT_COLUMNS else np.float64)
             for name, col in zip(INCIDENT_COLUMNS, columns, strict=True)
         }
-        pages = list(zip(*self.pages, strict=True)) if self.pages else [(), (), (), (), ()]
+        pages = list(zip(*self.pages, strict=True)) if self.pages else [()] * 6
         work = list(zip(*self.work, strict=True)) if self.work else [(), (), (), (), ()]
         return RunRecords(
             incidents=incidents,
@@ -589,6 +607,7 @@ class _Run:
                 "incident": np.asarray(pages[2], dtype=np.int64),
                 "rule": np.asarray(pages[3], dtype=np.int64),
                 "loop": np.asarray(pages[4], dtype=np.int64),
+                "delay": np.asarray(pages[5], dtype=np.float64),
             },
             work={
                 "person": np.asarray(work[0], dtype=np.int64),

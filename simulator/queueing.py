@@ -5,13 +5,17 @@ For arrivals at rate ``lam``, ``c`` servers each serving at rate ``mu`` and offe
 mean wait is ``C / (c mu - lam)`` and the mean time in system adds the mean service
 ``1 / mu``. Times come out in the time unit of the rates. C is computed through the
 Erlang B recursion, which stays stable for large ``c``.
+
+A simulation started empty is not in steady state: :func:`relaxation_time` and
+:func:`warmup_time` give the warm-up ``drillbit validate mmc`` discards before measuring.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
-__all__ = ["MMC", "erlang_b", "erlang_c", "fcfs_waits", "mmc"]
+__all__ = ["MMC", "erlang_b", "erlang_c", "fcfs_waits", "mmc", "relaxation_time", "warmup_time"]
 
 
 def erlang_b(servers: int, load: float) -> float:
@@ -73,3 +77,30 @@ def fcfs_waits(arrivals: list[float], services: list[float], servers: int) -> li
         waits.append(start - arrive)
         free[k] = start + service
     return waits
+
+
+def relaxation_time(lam: float, mu: float, servers: int) -> float:
+    """How long an M/M/c queue takes to forget its start: the time constant of its approach
+    to steady state, in the unit of the rates.
+
+    For M/M/1 it is ``1 / (sqrt(mu) - sqrt(lam))^2`` (Morse 1955: the queue's distance from
+    steady state decays like ``exp(-t / tau)``). With c servers the heavy-traffic equivalent
+    is one server of rate ``c mu``: ``1 / (sqrt(c mu) - sqrt(lam))^2``; in light traffic the
+    queue forgets within a service, so never less than ``1 / mu``.
+    """
+    if lam <= 0 or mu <= 0 or servers < 1 or lam >= servers * mu:
+        raise ValueError("relaxation_time needs positive rates and lam < servers * mu")
+    return max(1.0 / mu, 1.0 / (math.sqrt(servers * mu) - math.sqrt(lam)) ** 2)
+
+
+def warmup_time(tau: float, measured: float, *, tolerance: float = 0.01) -> float:
+    """The warm-up before measuring for ``measured`` time units a queue started empty.
+
+    Started empty, the mean wait's shortfall decays like ``exp(-t / tau)``, so the average
+    over ``[w, w + T]`` is low by at most about ``W (tau / T) exp(-w / tau)``. Choosing
+    ``w = tau ln(tau / (tolerance T))`` keeps that below ``tolerance`` (1%) of the mean;
+    never less than one relaxation time.
+    """
+    if tau <= 0 or measured <= 0 or not 0 < tolerance < 1:
+        raise ValueError("warmup_time needs tau > 0, measured > 0 and 0 < tolerance < 1")
+    return tau * max(1.0, math.log(tau / (tolerance * measured)))

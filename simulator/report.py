@@ -42,7 +42,7 @@ h1{margin-bottom:0}h2{border-bottom:1px solid #ddd;padding-bottom:4px;margin-top
 .sub{color:#666;margin-top:4px}.grid{display:flex;flex-wrap:wrap;gap:12px}
 table{border-collapse:collapse;font-size:13px;margin:8px 0}td,th{border:1px solid #ddd;padding:3px 6px;text-align:right}
 th{background:#f4f4f4}td.l,th.l{text-align:left}.better{color:#1a7f37;font-weight:600}.worse{color:#b42318;font-weight:600}
-.verdict li{margin:4px 0}code,pre{background:#f6f6f6;padding:1px 4px}pre{padding:8px;overflow:auto;font-size:12px}
+.verdict li{margin:4px 0}.answer{font-size:1.1em;border-left:4px solid #333;padding:4px 10px}code,pre{background:#f6f6f6;padding:1px 4px}pre{padding:8px;overflow:auto;font-size:12px}
 .swatch{display:inline-block;width:10px;height:10px;margin-right:4px}
 """
 
@@ -64,7 +64,8 @@ def _cell(est: Estimate, unit: str, cmp: Comparison | None) -> str:
     if cmp is not None and cmp.significant:
         cls = "better" if cmp.difference < 0 else "worse"
         arrow = "&darr;" if cmp.difference < 0 else "&uarr;"
-        text += f' <span class="{cls}" title="p = {cmp.p_value:.3g}">{arrow}</span>'
+        title = f"p = {cmp.p_value:.3g}, Holm-adjusted {cmp.p_adjusted:.3g}"
+        text += f' <span class="{cls}" title="{title}">{arrow}</span>'
     return text
 
 
@@ -299,11 +300,15 @@ them in; status updates cost the worker time when no Communications Lead is staf
 <code>sleep_weight</code>; half-life <code>half_life_hours</code>). At a page, ack delay is multiplied
 by <code>1 + delay_per_unit &middot; load</code> and the miss probability rises by
 <code>miss_per_unit &middot; load</code>, capped at <code>max_miss</code>.</p>
-<p><b>Significance.</b> Every variant runs on common random numbers (the same alert stream and
-responder draws per replication), so each replication is a matched pair: a variant is compared with
-the baseline by a paired t-test on the per-replication differences. &uarr;/&darr; mark differences
-whose 95% interval excludes zero (p &lt; 0.05); green is better (every metric here is better when
-lower). With many metrics, expect about one in twenty to pass by chance.</p>
+<p><b>Significance.</b> Every variant runs on common random numbers (the same alert stream, and
+the same draws for the same page, per replication), so each replication is a matched pair: a
+variant is compared with the baseline by a paired t-test on the per-replication differences. The
+p-values are corrected with Holm-Bonferroni over the headline (and objective) metrics times the
+variants, so the chance that any of those differences is called significant when nothing differs
+stays at or below 5%. &uarr;/&darr; mark differences whose adjusted p is below 0.05; green is
+better (every metric here is better when lower). The answer at the top of the verdict reads the
+study's objectives (primary metrics in priority order, then constraints) on those corrected
+comparisons.</p>
 <p><b>Definitions.</b> MTTA: first alert to acknowledgement (paged incidents). MTTR: first alert to
 resolved (actionable incidents). Wait: incident opened to work started. Breaches: actionable
 incidents over the severity's response / resolution target. Interruptions: notifications to a person
@@ -339,7 +344,8 @@ def render_report(result: StudyResult, *, example: Sequence[EventBase] | None = 
         + "</li>"
         for s in result.scenarios
     )
-    verdict = "".join(f"<li>{escape(line)}</li>" for line in result.verdict())
+    lead, *findings = result.verdict()
+    verdict = "".join(f"<li>{escape(line)}</li>" for line in findings)
     echo = escape(json.dumps(study.model_dump(mode="json"), indent=2))
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>drillbit study: {escape(study.name)}</title>
@@ -348,7 +354,7 @@ def render_report(result: StudyResult, *, example: Sequence[EventBase] | None = 
 <p class="sub">{escape(study.description)}<br>{study.replications} replications of
 {study.horizon_days:g} days (after {study.warmup_days:g} days of warm-up), seed {study.seed},
 {result.total_alerts:,} alerts simulated in {result.elapsed_seconds:.1f} s.</p>
-<h2>Verdict</h2><ul class="verdict">{verdict}</ul>
+<h2>Verdict</h2><p class="answer"><b>Answer:</b> {escape(lead)}</p><ul class="verdict">{verdict}</ul>
 <h2>Variants</h2><ul>{variants}</ul><p>{legend}</p>{_export_hint(result)}
 <h2>Variants side by side (mean and 95% interval; baseline dashed)</h2>{_forests(result)}
 <h2>Distributions</h2>{_distribution(result, "mtta")}{_distribution(result, "mttr")}

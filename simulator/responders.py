@@ -14,8 +14,10 @@ with half-life ``half_life_hours``. When a page arrives with load ``L``::
 
 and then the page itself is added to the load. Pages a busy person ignores add load too.
 
-Each person draws from their own keyed stream (one normal and two uniforms per page),
-so the n-th page to a person uses the same numbers in every variant.
+Each page's numbers (one normal and two uniforms) are named by the page itself: the
+person's keyed stream hashed with the page's name (incident, escalation rule, loop; see
+:class:`simulator.streams.KeyedDraws`), so the same page gets the same draws in every
+variant, however many other pages a variant adds or removes before it.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ import numpy as np
 from simulator.clock import DAY, HOUR, WEEK, LocalClock
 from simulator.distributions import Dist
 from simulator.sections import FatigueSpec, Profile
-from simulator.streams import Draws
+from simulator.streams import KeyedDraws
 
 __all__ = ["ASLEEP", "OFF_HOURS", "STATE_NAMES", "WORKING", "Responder", "state_table"]
 
@@ -115,7 +117,7 @@ class Responder:
         profile: Profile,
         clock: LocalClock,
         fatigue: FatigueSpec,
-        draws: Draws,
+        draws: KeyedDraws,
     ) -> None:
         self.index = index
         self.name = name
@@ -154,13 +156,11 @@ class Responder:
             self.load = load + (self.fatigue.sleep_weight if state == ASLEEP else 1.0)
             self.load_at = minute
 
-    def respond(self, minute: float) -> tuple[float, bool]:
-        """A page at ``minute``: (minutes until acknowledged, missed?)."""
+    def respond(self, minute: float, page: bytes) -> tuple[float, bool]:
+        """A page at ``minute`` named ``page``: (minutes until acknowledged, missed?)."""
         state = self._table[self.clock.minute_of_week(minute)]
         load = self.current_load(minute)
-        z = self.draws.normal()
-        u = self.draws.uniform()
-        v = self.draws.uniform()
+        z, u, v = self.draws.at(page)
         delay = self._ack[state].draw(z, u)
         p_miss = self.miss[state]
         if load:

@@ -11,7 +11,7 @@ import importlib
 import json
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -19,66 +19,15 @@ from zoneinfo import ZoneInfo
 import numpy.typing as npt
 
 from playbook.metrics import bucket_of
-from simulator.stats import Comparison, Estimate, estimate, paired
+from simulator.catalog import HEADLINE, METRIC_INFO
+from simulator.objectives import answer
+from simulator.stats import Comparison, Estimate, estimate, holm, paired
 from simulator.study import BASELINE, Scenario, Study
 
 if TYPE_CHECKING:
     from simulator.compiled import Compiled
 
 __all__ = ["HEADLINE", "INCIDENT_CSV_COLUMNS", "METRIC_INFO", "ReplicationResult", "StudyResult"]
-
-# Metric -> (label, unit). Every metric here is better when lower.
-METRIC_INFO: dict[str, tuple[str, str]] = {
-    "mtta": ("MTTA (alert to acknowledgement)", "min"),
-    "mttr": ("MTTR (alert to resolved)", "min"),
-    "mttm": ("time to mitigate", "min"),
-    "wait_minutes": ("wait (open to work starts)", "min"),
-    "resolve_minutes": ("open to resolved", "min"),
-    "breach_response": ("incidents breaching the response target", "share"),
-    "breach_resolution": ("incidents breaching the resolution target", "share"),
-    "pages_per_on_call_week": ("pages per person per on-call week", "pages"),
-    "business_interruptions_per_week": ("business-hours interruptions per person-week", "per week"),
-    "off_hours_interruptions_per_week": ("off-hours interruptions per person-week", "per week"),
-    "sleep_interruptions_per_week": ("sleep interruptions per person-week", "per week"),
-    "hours_on_incidents_per_week": ("hours on incidents per person-week", "h"),
-    "weighted_hours_per_week": ("role-weighted hours on incidents per person-week", "h"),
-    "noise_ratio": ("pages that needed no action", "share"),
-    "alert_noise_ratio": ("alerts that were noise", "share"),
-    "max_consecutive_interrupted_nights": (
-        "most consecutive interrupted nights (anyone)",
-        "nights",
-    ),
-    "shifts_over_limit": ("12-hour shifts with more than 2 incidents", "share"),
-    "burnout_index": ("burnout index (team mean)", "index"),
-    "burnout_index_max": ("burnout index (worst person)", "index"),
-    "incidents_per_week": ("paged incidents per week", "per week"),
-    # The alert lifecycle (simulator/README.md, "Grouping" and "Incidents that change").
-    "pages_per_week": ("pages sent per week (everyone)", "per week"),
-    "resolved_notifications_per_week": ("resolved notifications per week", "per week"),
-    "cleared_before_ack_per_week": ("incidents resolved by their alerts before an ack", "per week"),
-    "after_clear_incidents_per_week": (
-        "incidents opened on a key a resolve had closed (merged before)",
-        "per week",
-    ),
-    "severity_upgrades_per_week": ("severity upgrades of open incidents per week", "per week"),
-    "became_actionable_per_week": ("noise incidents made actionable per week", "per week"),
-    "skipped_levels_per_week": ("escalation rules skipped (nobody on call) per week", "per week"),
-}
-HEADLINE = (
-    "mtta",
-    "mttr",
-    "wait_minutes",
-    "breach_response",
-    "breach_resolution",
-    "pages_per_on_call_week",
-    "off_hours_interruptions_per_week",
-    "sleep_interruptions_per_week",
-    "hours_on_incidents_per_week",
-    "noise_ratio",
-    "max_consecutive_interrupted_nights",
-    "shifts_over_limit",
-    "burnout_index",
-)
 
 
 @dataclass
@@ -174,8 +123,27 @@ class StudyResult:
                     }
         return out
 
+    def families(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """(metrics of the main family, the rest): Holm corrects within each, over variants.
+
+        The main family is the headline metrics and those the objectives name; every
+        other metric forms a second, exploratory family.
+        """
+        main = dict.fromkeys(HEADLINE)
+        if self.study.objectives is not None:
+            main.update(dict.fromkeys(self.study.objectives.metrics()))
+        names = self.metric_names()
+        return (
+            tuple(m for m in main if m in names),
+            tuple(m for m in names if m not in main),
+        )
+
     def comparisons(self) -> dict[str, dict[str, Comparison]]:
-        """Variant -> metric -> paired comparison with the baseline (common random numbers)."""
+        """Variant -> metric -> paired comparison with the baseline (common random numbers).
+
+        ``p_adjusted`` (and so ``significant``) is Holm-Bonferroni over the metrics of the
+        comparison's family (:meth:`families`) times the variants.
+        """
         out: dict[str, dict[str, Comparison]] = {}
         for variant in self.variants:
             if variant == BASELINE:
@@ -184,15 +152,21 @@ class StudyResult:
                 metric: paired(self.values(variant, metric), self.values(BASELINE, metric))
                 for metric in self.metric_names()
             }
+        for family in self.families():
+            cells = [(v, m) for v in out for m in family]
+            adjusted = holm([out[v][m].p_value for v, m in cells])
+            for (v, m), p in zip(cells, adjusted, strict=True):
+                out[v][m] = replace(out[v][m], p_adjusted=p)
         return out
 
     def verdict(self) -> list[str]:
-        """Plain-language findings: per headline metric, the best variant and whether it counts."""
-        lines: list[str] = []
+        """Plain-language findings: first the answer (:func:`simulator.objectives.answer`),
+        then per headline metric the best variant and whether it counts, then per variant."""
         comparisons = self.comparisons()
         estimates = self.estimates()
+        lines = [answer(self.study.objectives, estimates, comparisons, BASELINE)]
         if not comparisons:
-            return ["Only the baseline was run, so there is nothing to compare."]
+            return lines
         for metric in HEADLINE:
             if metric not in estimates[BASELINE]:
                 continue
@@ -214,10 +188,12 @@ class StudyResult:
                 continue
             change = "" if base == 0 else f" ({100 * (value - base) / base:+.0f}%)"
             if cmp.significant:
-                p = "p < 0.001" if cmp.p_value < 0.001 else f"p = {cmp.p_value:.3f}"
-                verdict = f"a significant difference ({p})"
+                p = "p < 0.001" if cmp.p_adjusted < 0.001 else f"p = {cmp.p_adjusted:.3f}"
+                verdict = f"a significant difference ({p}, Holm-adjusted)"
             else:
-                verdict = f"not significant (p = {cmp.p_value:.2f}); it may be chance"
+                verdict = (
+                    f"not significant (Holm-adjusted p = {cmp.p_adjusted:.2f}); it may be chance"
+                )
             lines.append(
                 f"{label}: {best} is best, {_format(value, unit)} against the baseline's "
                 f"{_format(base, unit)}{change}, {verdict}."

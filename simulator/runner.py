@@ -20,7 +20,7 @@ import os
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -36,18 +36,18 @@ from simulator.model import RunRecords, simulate
 from simulator.results import ReplicationResult, StudyResult
 from simulator.study import Scenario, Study
 
-__all__ = ["Progress", "run_scenario_replication", "run_study"]
+__all__ = ["Progress", "Shared", "run_one", "run_scenario_replication", "run_study"]
 
 Progress = Callable[[int, int], None]
 
 
 @dataclass
-class _Shared:
-    """Per-replication caches keyed by the inputs that decide them."""
+class Shared:
+    """Per-replication caches keyed by the inputs that decide them (one per replication)."""
 
-    alerts: dict[str, AlertTable]
-    severity: dict[str, npt.NDArray[np.int64]]
-    notes: dict[str, Notifications]
+    alerts: dict[str, AlertTable] = field(default_factory=dict)
+    severity: dict[str, npt.NDArray[np.int64]] = field(default_factory=dict)
+    notes: dict[str, Notifications] = field(default_factory=dict)
 
 
 def _keys(scenario: Scenario) -> tuple[str, str, str]:
@@ -68,9 +68,10 @@ def _keys(scenario: Scenario) -> tuple[str, str, str]:
     return alerts, severity, notes
 
 
-def _run_one(
-    scenario: Scenario, replication: int, shared: _Shared, *, trace: bool = False
+def run_one(
+    scenario: Scenario, replication: int, shared: Shared, *, trace: bool = False
 ) -> tuple[RunRecords, AlertTable]:
+    """One replication of one scenario, reusing what ``shared`` holds for its replication."""
     study = scenario.study
     compiled = compile_scenario(scenario)
     key_alerts, key_severity, key_notes = _keys(scenario)
@@ -110,7 +111,7 @@ def run_scenario_replication(
     scenario: Scenario, replication: int, *, trace: bool = False
 ) -> tuple[RunRecords, AlertTable]:
     """One replication of one scenario: its raw records and alert stream (for tests and traces)."""
-    return _run_one(scenario, replication, _Shared({}, {}, {}), trace=trace)
+    return run_one(scenario, replication, Shared(), trace=trace)
 
 
 def _measured(records: RunRecords, warmup: float) -> dict[str, npt.NDArray[Any]]:
@@ -124,10 +125,10 @@ def _task(
     """Run every scenario for each replication in ``replications`` (one worker's batch)."""
     out: list[list[ReplicationResult]] = []
     for replication in replications:
-        shared = _Shared({}, {}, {})
+        shared = Shared()
         row: list[ReplicationResult] = []
         for scenario in scenarios:
-            records, alerts = _run_one(scenario, replication, shared)
+            records, alerts = run_one(scenario, replication, shared)
             compiled = compile_scenario(scenario)
             metrics, people = replication_metrics(compiled, records, alerts)
             row.append(

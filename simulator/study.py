@@ -44,6 +44,7 @@ from playbook.model import DEFAULT_PLAYBOOK_PATH, Playbook
 from playbook.roles import Role
 from simulator.alertrouting import root_grouping
 from simulator.history_source import check_history_services, load_history
+from simulator.objectives import Objectives
 from simulator.overrides import OverrideError, apply_overrides
 from simulator.sections import (
     AlertsSpec,
@@ -146,6 +147,9 @@ class Study(BaseModel):
     )
     receivers: dict[str, str | None] = Field(
         default_factory=dict, description="Alertmanager receiver -> escalation policy (null: nobody)"
+    )
+    objectives: Objectives | None = Field(
+        default=None, description="primary metrics and constraints the verdict answers to"
     )
     variants: tuple[Variant, ...] = ()
 

@@ -1,4 +1,5 @@
-"""Simulator commands: ``simulate`` a study, and ``validate mmc`` the engine against Erlang C."""
+"""Simulator commands: ``simulate`` a study; ``validate mmc`` (the engine against Erlang C),
+``validate aa`` (the verdict's false-positive rate) and ``validate crn`` (common random numbers)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,12 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from simulator.aa import AaRun, validate_aa
+from simulator.crn import check_crn
 from simulator.mmc import validate_mmc
 from simulator.output import write_outputs
 from simulator.results import HEADLINE, METRIC_INFO, StudyResult
@@ -72,8 +76,10 @@ def _print_summary(result: StudyResult) -> None:
                 cells.append(f"{est.mean * scale:.2f} ±{(est.hi - est.mean) * scale:.2f}")
         table.add_row(metric + (" %" if unit == "share" else ""), *cells)
     out.print(table)
-    for line in result.verdict():
-        out.print(f"- {line}", highlight=False)
+    lead, *findings = result.verdict()
+    out.print(f"[bold]Answer:[/bold] {escape(lead)}", highlight=False)
+    for line in findings:
+        out.print(f"- {escape(line)}", highlight=False)
 
 
 def simulate(
@@ -156,12 +162,93 @@ def mmc(
             f"{100 * error:+.2f}%",
         )
     out.print(table)
-    out.print(f"{report['parameters']['customers_measured']:,} customers measured", highlight=False)
+    params = report["parameters"]
+    out.print(
+        f"{params['customers_measured']:,} customers measured after a warm-up of "
+        f"{params['warmup_hours']:.1f} (relaxation-time rule)",
+        highlight=False,
+    )
+
+
+StudyArg = Annotated[Path, typer.Argument(help="study YAML")]
+
+
+def aa(
+    study: StudyArg,
+    seeds: Annotated[int, typer.Option(help="independent A/A studies to run")] = 20,
+    replications: Annotated[
+        int | None, typer.Option(help="replications per A/A study (default: the study's)")
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="worker processes (default: all cores)")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """The baseline against re-keyed copies of itself: the family-wise false-positive rate.
+
+    Exits 1 when the rate is above 5%.
+    """
+
+    def progress(run: AaRun) -> None:
+        err.print(
+            f"A/A study {run.run + 1}/{seeds}: {run.raw_significant} of {run.tests} tests "
+            f"significant raw, {run.adjusted_significant} after Holm",
+            highlight=False,
+        )
+
+    report = validate_aa(
+        load_study(study),
+        seeds=seeds,
+        replications=replications,
+        workers=workers,
+        progress=progress,
+    )
+    if as_json:
+        print(json.dumps(report))
+    else:
+        lo, hi = report["family_wise_ci95"]
+        out.print(
+            f"A/A {report['study']!r}: {report['seeds']} studies of the baseline against "
+            f"{report['copies']} re-keyed copies, {report['replications']} replications, "
+            f"{len(report['metrics'])} metrics ({report['tests']:,} paired tests)\n"
+            f"raw p < 0.05: {report['raw_significant']} tests "
+            f"({100 * report['raw_per_test_rate']:.1f}%), in "
+            f"{report['studies_with_a_raw_false_positive']} of {report['seeds']} studies\n"
+            f"Holm-adjusted: {report['adjusted_significant']} tests; family-wise false-positive "
+            f"rate {100 * report['family_wise_false_positive_rate']:.1f}% "
+            f"(95% CI {100 * lo:.1f}-{100 * hi:.1f}%), limit 5%: "
+            + ("ok" if report["ok"] else "TOO HIGH"),
+            highlight=False,
+        )
+    if not report["ok"]:
+        raise typer.Exit(1)
+
+
+def crn(
+    study: StudyArg,
+    variant: Annotated[
+        str | None, typer.Option(help="the variant to pair with the baseline (default: the first)")
+    ] = None,
+    replications: Annotated[
+        int | None, typer.Option(help="replications (default: the study's)")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """How well common random numbers hold between the baseline and one variant."""
+    spec = load_study(study)
+    name = variant or (spec.variants[0].name if spec.variants else "")
+    report = check_crn(spec, name, replications=replications)
+    if as_json:
+        print(json.dumps(report.as_dict()))
+        return
+    out.print(report.summary(), highlight=False)
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``simulate`` and ``validate mmc`` to the root app."""
+    """Add ``simulate`` and ``validate mmc|aa|crn`` to the root app."""
     app.command("simulate")(simulate)
     validate = typer.Typer(help="Check the engine against known results.", no_args_is_help=True)
     validate.command("mmc")(mmc)
+    validate.command("aa")(aa)
+    validate.command("crn")(crn)
     app.add_typer(validate, name="validate")

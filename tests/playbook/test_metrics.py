@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, date, datetime
 
 import pytest
@@ -30,6 +31,7 @@ from playbook.metrics import (
     bucket_of,
     count_interruptions,
     incident_record,
+    interruption_starts,
     off_hours_pages,
     pages_per_shift,
     summarize,
@@ -322,6 +324,22 @@ def test_interruptions_cluster_pages_within_a_minute_of_the_first(
     times: list[float], count: int
 ) -> None:
     assert count_interruptions(times) == count
+
+
+def test_an_interruption_starts_at_its_first_notification() -> None:
+    assert interruption_starts([3, 0, 2.5, 0.2, 0.9]) == [0, 2.5]
+    assert interruption_starts([]) == []
+
+
+@given(times=st.lists(st.floats(-1e6, 1e6), max_size=30), window=st.floats(0, 100))
+def test_every_notification_is_within_the_window_of_an_earlier_or_equal_start(
+    times: list[float], window: float
+) -> None:
+    starts = interruption_starts(times, window_minutes=window)
+    assert all(b - a > window for a, b in itertools.pairwise(starts))
+    for t in times:
+        anchor = max(s for s in starts if s <= t)
+        assert t - anchor <= window
 
 
 def test_zero_window_merges_only_simultaneous_pages() -> None:

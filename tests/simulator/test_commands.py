@@ -81,3 +81,65 @@ def test_simulate_reports_an_invalid_study_with_its_line(
         err.strip()
         == f"drillbit: error: {study}:{line}: horizon_days: Input should be greater than 0"
     )
+
+
+def _tiny_with_variant(tmp_path: Path) -> Path:
+    study = tmp_path / "tiny.yaml"
+    study.write_text(
+        TINY
+        + "variants:\n  - name: faster\n    set: {playbook.escalation_policies.p3.steps.1.at_minute: 5}\n"
+    )
+    return study
+
+
+def test_validate_aa_reports_the_family_wise_rate(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    study = _tiny_with_variant(tmp_path)
+    code, out, _ = run(capsys, "validate", "aa", str(study), "--seeds", "2",
+                       "--replications", "3", "--workers", "1", "--json")  # fmt: skip
+    data = json.loads(out)
+    assert code == (0 if data["ok"] else 1)
+    assert data["seeds"] == 2 and data["copies"] == 1 and data["replications"] == 3
+    assert data["studies_with_a_false_positive"] <= 2
+    assert data["family_wise_false_positive_rate"] == data["studies_with_a_false_positive"] / 2
+    assert data["adjusted_significant"] <= data["raw_significant"]
+
+
+def test_validate_aa_refuses_a_single_replication(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, _, err = run(capsys, "validate", "aa", str(_tiny_with_variant(tmp_path)),
+                       "--replications", "1")  # fmt: skip
+    assert code == 2
+    assert err.strip() == (
+        "drillbit: error: --replications must be at least 2 (a paired test needs two)"
+    )
+
+
+def test_validate_crn_prints_both_figures(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, out, _ = run(capsys, "validate", "crn", str(_tiny_with_variant(tmp_path)),
+                       "--replications", "2", "--json")  # fmt: skip
+    assert code == 0
+    data = json.loads(out)
+    assert data["variant"] == "faster" and data["replications"] == 2
+    assert set(data) >= {
+        "identical_share",
+        "sd_ratio",
+        "median_sd_ratio",
+        "matched_acknowledgements",
+    }
+
+
+def test_the_simulate_summary_leads_its_verdict_with_the_answer(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    study = _tiny_with_variant(tmp_path)
+    code, stdout, _ = run(capsys, "simulate", str(study), "--replications", "2",
+                          "--workers", "1", "--out", str(tmp_path / "out"))  # fmt: skip
+    assert code == 0
+    after_table = stdout[stdout.rindex("└") :].splitlines()[1:]
+    assert after_table[0].startswith("Answer: No design differs significantly")
+    assert any(line.startswith("- MTTA (alert to acknowledgement)") for line in after_table)

@@ -60,3 +60,29 @@ def test_metrics_of_a_known_week() -> None:
     assert math.isclose(alice["weighted_hours_per_week"], 1.0)
     assert math.isclose(alice["burnout_index"], 1 * 1.0 + 4 * 2.0 + 1.0)
     assert metrics["max_consecutive_interrupted_nights"] == 2.0
+
+
+def test_an_interruption_belongs_to_the_bucket_of_its_first_notification() -> None:
+    study = tiny_study()
+    # Monday 17:59:45 and 18:00:15 UTC: one interruption (30 s apart), begun in business hours.
+    times = [17 * 60 + 59.75, 18 * 60 + 0.25]
+    records = run_alerts(study, times, ["SEV3"] * 2)
+    compiled = compile_scenario(study.scenarios()[0])
+    _, people = replication_metrics(compiled, records, alert_table(times))
+    alice = people["alice"]
+    assert alice["pages"] == 2
+    assert alice["business_interruptions_per_week"] == 1.0
+    assert alice["off_hours_interruptions_per_week"] == 0.0
+
+
+def test_a_burst_across_the_start_of_the_night_is_one_evening_interruption() -> None:
+    study = tiny_study()
+    # Monday 21:59:40 and 22:00:10: off hours then sleep hours (22-08); one interruption, no night.
+    times = [21 * 60 + 59 + 40 / 60, 22 * 60 + 10 / 60]
+    records = run_alerts(study, times, ["SEV3"] * 2)
+    compiled = compile_scenario(study.scenarios()[0])
+    _, people = replication_metrics(compiled, records, alert_table(times))
+    alice = people["alice"]
+    assert alice["off_hours_interruptions_per_week"] == 1.0
+    assert alice["sleep_interruptions_per_week"] == 0.0
+    assert alice["max_consecutive_interrupted_nights"] == 0.0

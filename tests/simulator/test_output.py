@@ -6,6 +6,7 @@ import csv
 import json
 import re
 import xml.etree.ElementTree as ET
+from html import escape
 from pathlib import Path
 
 import pytest
@@ -46,8 +47,15 @@ def test_results_json_echoes_the_study_and_summarises_every_variant(
                    "reached_rule_2", "noise_ratio", "max_consecutive_interrupted_nights", "shifts_over_limit",
                    "burnout_index"):  # fmt: skip
         assert metric in data["summaries"]["half_noise"], metric
-    assert data["comparisons"]["half_noise"]["noise_ratio"]["difference"] < 0
+    noise = data["comparisons"]["half_noise"]["noise_ratio"]
+    assert noise["difference"] < 0 and noise["p_adjusted"] >= noise["p_value"]
     assert data["verdict"] and "alice" in data["people"]["baseline"]
+    # The reference study names objectives; the verdict's first line answers them.
+    assert data["study"]["objectives"] == {
+        "primary": ["burnout_index"],
+        "constraints": ["mtta <= 15"],
+    }
+    assert "on the objectives" in data["verdict"][0]
 
 
 def test_incidents_csv_has_a_row_per_incident(result: StudyResult, tmp_path: Path) -> None:
@@ -70,6 +78,7 @@ def test_the_report_is_self_contained_with_its_plots(result: StudyResult, tmp_pa
     assert len(svgs) >= 15
     for svg in svgs:
         ET.fromstring(svg)
+    assert f"<b>Answer:</b> {escape(result.verdict()[0])}" in html
     for heading in (
         "Verdict",
         "Distributions",

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 
 from simulator.clock import local_clock
-from simulator.distributions import Fixed
+from simulator.distributions import Fixed, Lognormal
 from simulator.responders import ASLEEP, OFF_HOURS, WORKING, Responder
 from simulator.sections import AckSpec, FatigueSpec, MissSpec, Profile
-from simulator.streams import Draws, stream_key
+from simulator.streams import KeyedDraws, stream_key
 
 START = datetime.fromisoformat("2025-01-06T00:00:00-05:00")  # Monday, New York
 
@@ -28,7 +28,7 @@ def person(
         profile or Profile(),
         local_clock(zone, START, 60 * 24 * 60.0),
         fatigue or FatigueSpec(enabled=False),
-        Draws(stream_key(1, 0, "response", "alice")),
+        KeyedDraws(stream_key(1, 0, "response", "alice")),
     )
 
 
@@ -65,12 +65,12 @@ def test_acknowledgement_delay_depends_on_the_state() -> None:
         miss=MissSpec(working=0, off_hours=0, asleep=0),
     )
     alice = person(profile)
-    assert [alice.respond(m)[0] for m in (600.0, 1080.0, 180.0)] == [1.0, 2.0, 7.0]
+    assert [alice.respond(m, b"page")[0] for m in (600.0, 1080.0, 180.0)] == [1.0, 2.0, 7.0]
 
 
 def test_a_certain_miss_is_always_missed() -> None:
     alice = person(Profile(miss=MissSpec(working=1, off_hours=1, asleep=1)))
-    assert all(alice.respond(600.0 + i)[1] for i in range(20))
+    assert all(alice.respond(600.0 + i, bytes([i]))[1] for i in range(20))
 
 
 def test_fatigue_load_halves_every_half_life_and_sleep_pages_weigh_more() -> None:
@@ -88,3 +88,11 @@ def test_availability_waits_for_the_next_working_minute() -> None:
     assert alice.minutes_until_available(600.0, "working") == 0.0
     assert alice.minutes_until_available(180.0, "working") == 6 * 60  # 03:00 -> 09:00
     assert alice.minutes_until_available(180.0, "awake") == 4 * 60  # 03:00 -> 07:00
+
+
+def test_the_same_page_gets_the_same_delay_whatever_came_before() -> None:
+    profile = Profile(ack=AckSpec(working=Lognormal(median=2, p90=6)))
+    alone, busy = person(profile), person(profile)
+    for i in range(50):
+        busy.respond(600.0 + i, b"another page %d" % i)
+    assert alone.respond(700.0, b"this page") == busy.respond(700.0, b"this page")
