@@ -4,7 +4,7 @@ Every action checks all the URLs it will use against the allow-list (default: lo
 *before* it sends anything, and refuses a target that is not listed, naming it. Admin tokens
 come from the experiment's ``secrets`` (scope ``drillbit``), never from arguments.
 
-The two drill actions speak the web UI's drill API (:mod:`scenarios.chaosdrill.drillapi`):
+The two drill actions speak the web UI's drill API (:mod:`scenarios.room.drillapi`):
 open a room, fire an inject into it.
 """
 
@@ -17,12 +17,13 @@ from typing import Any
 
 import httpx
 
+from chaosdrillbit.guard import Configuration, Secrets, admin_call, guarded, secret
 from playbook.errors import RunFailed
-from scenarios.chaosdrill import drillapi
-from scenarios.chaosdrill.guard import Configuration, Secrets, admin_call, guarded, secret
 from scenarios.faultproxy.model import ProxyFaults
+from scenarios.lease import DEFAULT_LEASE_SECONDS
 from scenarios.load import runner as load_runner
 from scenarios.procs import wait_until
+from scenarios.room import drillapi
 from scenarios.stack import load_state, restart_process
 from scenarios.target.faults import Faults
 
@@ -196,9 +197,13 @@ def start_load(
     users: int = 8,
     spawn_rate: float = 8.0,
     duration_seconds: int = 180,
+    lease_seconds: float = DEFAULT_LEASE_SECONDS,
     configuration: Configuration | None = None,
 ) -> dict[str, Any]:
-    """Start Locust against the target in its own process; returns at once."""
+    """Start Locust against the target in its own process; returns at once.
+
+    The load holds a lease like a fault: it stops by itself ``lease_seconds`` after the
+    running experiment last renewed it."""
     allow = guarded(configuration, target_url)
     run = load_runner.start_load(
         load_runner.LoadSpec(
@@ -207,6 +212,7 @@ def start_load(
             spawn_rate=spawn_rate,
             duration_seconds=duration_seconds,
             output_dir=Path(load_dir),
+            lease_seconds=lease_seconds,
         ),
         allow=allow,
     )
