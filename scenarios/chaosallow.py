@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from pydantic import ValidationError
+
 from playbook.errors import InvalidDefinition
 from scenarios.allowlist import ALLOW_ENV, AllowList
 from scenarios.stack import DEFAULT_RUN_DIR, load_state
@@ -89,8 +91,8 @@ def parse_allow(lines: Iterable[str], source: str) -> OperatorAllow:
             targets.append(entry)
     try:
         allow = AllowList.of(targets)
-    except ValueError as exc:
-        message = str(exc).splitlines()[-1] if "\n" in str(exc) else str(exc)
+    except ValidationError as exc:
+        message = str(exc.errors(include_url=False)[0]["msg"]).removeprefix("Value error, ")
         raise InvalidDefinition(message, source=source, field="entry") from None
     return OperatorAllow(allow, frozenset(executables), frozenset(modules), source)
 

@@ -56,10 +56,14 @@ def inject_fault(
     pool_leak: bool = False,
     dependency_hang: bool = False,
     cpu_burn_threads: int = 0,
+    lease_seconds: float = DEFAULT_LEASE_SECONDS,
     configuration: Configuration | None = None,
     secrets: Secrets | None = None,
 ) -> dict[str, Any]:
-    """Set the target's fault switches to exactly these values (``PUT /admin/faults``)."""
+    """Set the target's fault switches to exactly these values (``PUT /admin/faults``).
+
+    The faults hold a lease of ``lease_seconds``: the running experiment's safeguard control
+    renews it; if the runner dies, the target clears them when it runs out."""
     faults = Faults(
         latency_ms=latency_ms,
         error_rate=error_rate,
@@ -75,6 +79,7 @@ def inject_fault(
         configuration=configuration,
         secrets=secrets,
         body=faults.model_dump(),
+        params={"lease_seconds": f"{lease_seconds:g}"},
     )
     return report
 
@@ -150,10 +155,12 @@ def set_proxy_faults(
     reset_probability: float = 0.0,
     blackhole: bool = False,
     down: bool = False,
+    lease_seconds: float = DEFAULT_LEASE_SECONDS,
     configuration: Configuration | None = None,
     secrets: Secrets | None = None,
 ) -> dict[str, Any]:
-    """Set the fault proxy's faults to exactly these values (``PUT /faults``)."""
+    """Set the fault proxy's faults to exactly these values (``PUT /faults``), leased like
+    the target's (see :func:`inject_fault`)."""
     faults = ProxyFaults(
         latency_ms=latency_ms,
         jitter_ms=jitter_ms,
@@ -170,6 +177,7 @@ def set_proxy_faults(
         configuration=configuration,
         secrets=secrets,
         body=faults.model_dump(),
+        params={"lease_seconds": f"{lease_seconds:g}"},
     )
     return result
 

@@ -73,6 +73,7 @@ def admin_call(
     configuration: Configuration | None,
     secrets: Secrets | None,
     body: Mapping[str, Any] | None = None,
+    params: Mapping[str, str] | None = None,
     expect: tuple[int, ...] = (200,),
 ) -> Any:
     """One authenticated request to ``base_url + path``: the allow-list is checked first,
@@ -80,5 +81,5 @@ def admin_call(
     allow = guarded(configuration, base_url)
     token = secret(secrets, auth_from)
     return call(
-        method, f"{base_url.rstrip('/')}{path}", allow=allow, token=token, body=body, expect=expect
+        method, f"{base_url.rstrip('/')}{path}", allow=allow, token=token, body=body, params=params, expect=expect
     )

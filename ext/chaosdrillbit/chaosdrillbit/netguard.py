@@ -58,6 +58,9 @@ def _check_process(allow: OperatorAllow, event: str, args: tuple[Any, ...]) -> N
     if spawning_own_process():
         return
     executable = args[0] if args else None
+    if executable is None and event == "subprocess.Popen" and len(args) > 1:
+        argv = args[1]
+        executable = argv if isinstance(argv, (str, bytes)) else (list(argv)[:1] or [None])[0]
     if isinstance(executable, bytes):
         executable = executable.decode(errors="replace")
     if event == "subprocess.Popen" and isinstance(executable, str):
