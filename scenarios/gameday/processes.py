@@ -188,10 +188,12 @@ def wait_for_monitoring(state: StackState, allow: AllowList, timeout: float) -> 
 
 @contextlib.contextmanager
 def logged(path: Path) -> Iterator[None]:
-    """Chaos Toolkit's and drillbit's log records go to ``path`` while the game day runs."""
+    """Chaos Toolkit's, its extensions' and drillbit's log records go to ``path`` while the
+    game day runs, at INFO (``logzero_default`` is the logger of chaostoolkit-prometheus and
+    chaostoolkit-toxiproxy, DEBUG and on the terminal by default)."""
     handler = logging.FileHandler(path, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    loggers = [logging.getLogger(name) for name in ("chaostoolkit", "drillbit")]
+    loggers = [logging.getLogger(name) for name in ("chaostoolkit", "drillbit", "logzero_default")]
     levels = [logger.level for logger in loggers]
     for logger in loggers:
         logger.addHandler(handler)

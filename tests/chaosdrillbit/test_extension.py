@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import inspect
+import json
+import os
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -10,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 import yaml
+from click.testing import CliRunner, Result
 
 from chaosdrillbit import actions, discover, load_exported_activities, probes
 from chaosdrillbit.guard import UnexpectedStatus
@@ -207,3 +211,28 @@ def test_a_wrong_admin_token_is_refused_by_the_web_ui(tmp_path: Path) -> None:
         pytest.raises(UnexpectedStatus, match="403"),
     ):
         actions.start_drill_session(url, "checkout-slow-burn", secrets={"drill_api_token": "b" * 32})
+
+
+def _chaos(*args: str) -> Result:
+    """The stock ``chaos`` command line (Chaos Toolkit's own click app), run in-process."""
+    with warnings.catch_warnings():
+        # chaostoolkit's logger imports python-json-logger's old module path (deprecated there).
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from chaostoolkit.cli import cli as chaos_cli  # type: ignore[import-untyped]
+    return CliRunner().invoke(chaos_cli, ["--no-log-file", *args], catch_exceptions=False)
+
+
+def test_stock_chaos_discover_finds_the_installed_chaosdrillbit_distribution(tmp_path: Path) -> None:
+    done = _chaos("discover", "chaosdrillbit", "--no-install", "--discovery-path", str(tmp_path / "d.json"))
+    assert done.exit_code == 0, done.output
+    discovery = json.loads((tmp_path / "d.json").read_text())
+    assert discovery["extension"]["name"] == "chaosdrillbit"
+    assert {a["name"] for a in discovery["activities"]} == set(actions.__all__) | set(probes.__all__)
+
+
+@pytest.mark.parametrize("path", experiment_paths(), ids=lambda p: p.stem)
+def test_stock_chaos_validate_passes_the_experiment_without_a_var_file(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for key in [k for k in os.environ if k.startswith("DRILLBIT_")]:
+        monkeypatch.delenv(key)
+    done = _chaos("validate", str(path))
+    assert done.exit_code == 0, done.output
