@@ -103,21 +103,41 @@ def start_runner(tmp: Path, target: RunningTarget, stack: Path, *, rollback_paus
          "--journal-path", str(tmp / "journal.json"), str(path)],
         env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         start_new_session=True,
+        # A shell starts background jobs with SIGINT ignored, and children inherit that: give
+        # the runner the default a person's Ctrl-C would find.
+        preexec_fn=_default_sigint,  # noqa: PLW1509 - one signal call before exec
     )  # fmt: skip
-    wait_until(lambda: active_faults(target) == ["latency_ms"], timeout=30, what="the fault to go in", interval=0.05)
+    try:
+        wait_until(lambda: active_faults(target) == ["latency_ms"], timeout=30, what="the fault to go in", interval=0.05)
+    except BaseException:
+        _stop(runner)
+        raise
     return runner
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def _stop(runner: subprocess.Popen[bytes]) -> None:
+    if runner.poll() is None:
+        runner.kill()
+    runner.communicate(timeout=30)
 
 
 def interrupt(tmp: Path, target: RunningTarget, stack: Path, sig: signal.Signals) -> tuple[float, int | None, str]:
     """Seconds from ``sig`` to the steady state (no fault), the runner's exit code, its stderr."""
     runner = start_runner(tmp, target, stack)
-    time.sleep(LEASE * 0.6)  # not synchronisation: let at least one renewal pass under the fault
-    assert active_faults(target) == ["latency_ms"]
-    sent = time.monotonic()
-    os.kill(runner.pid, sig)
-    wait_until(lambda: active_faults(target) == [], timeout=LEASE + 10, what="the steady state", interval=0.05)
-    recovered = time.monotonic() - sent
-    _, err = runner.communicate(timeout=30)
+    try:
+        time.sleep(LEASE * 0.6)  # not synchronisation: let at least one renewal pass under the fault
+        assert active_faults(target) == ["latency_ms"]
+        sent = time.monotonic()
+        os.kill(runner.pid, sig)
+        wait_until(lambda: active_faults(target) == [], timeout=LEASE + 10, what="the steady state", interval=0.05)
+        recovered = time.monotonic() - sent
+        _, err = runner.communicate(timeout=30)
+    finally:
+        _stop(runner)
     return recovered, runner.returncode, err.decode(errors="replace")
 
 
@@ -159,11 +179,14 @@ def test_a_killed_runner_leaves_a_fault_that_expires_within_its_lease(staged: tu
 def test_a_second_ctrl_c_during_the_rollbacks_is_ignored_and_they_finish(staged: tuple[Path, RunningTarget, Path]) -> None:
     tmp, target, stack = staged
     runner = start_runner(tmp, target, stack, rollback_pause=1.5)
-    os.kill(runner.pid, signal.SIGINT)
-    log = tmp / "chaos.log"
-    wait_until(lambda: log.exists() and "Rollback: slow-rollback" in log.read_text(), timeout=20, what="the rollbacks to start", interval=0.05)
-    os.kill(runner.pid, signal.SIGINT)
-    _, err = runner.communicate(timeout=30)
+    try:
+        os.kill(runner.pid, signal.SIGINT)
+        log = tmp / "chaos.log"
+        wait_until(lambda: log.exists() and "Rollback: slow-rollback" in log.read_text(), timeout=20, what="the rollbacks to start", interval=0.05)
+        os.kill(runner.pid, signal.SIGINT)
+        _, err = runner.communicate(timeout=30)
+    finally:
+        _stop(runner)
     assert "SIGINT ignored: the rollbacks are running and will finish" in err.decode()
     assert active_faults(target) == []
     journal = json.loads((tmp / "journal.json").read_text())
