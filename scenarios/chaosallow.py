@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
+from drillbit.settings import load_settings
 from playbook.errors import InvalidDefinition
 from scenarios.allowlist import ALLOW_ENV, AllowList
 from scenarios.stack import DEFAULT_RUN_DIR, load_state
@@ -111,16 +112,16 @@ def stack_entries(stack_dir: Path, extra_urls: Iterable[str] = ()) -> list[str]:
 
 def operator_allow(env: Mapping[str, str] | None = None) -> OperatorAllow:
     """The operator's allow-list for a run in this environment (see the module doc)."""
-    env = os.environ if env is None else env
-    if env.get(ALLOW_FILE_ENV):
-        path = Path(env[ALLOW_FILE_ENV])
+    settings = load_settings(os.environ if env is None else env)
+    if settings.chaos_allow_file is not None:
+        path = settings.chaos_allow_file
         try:
             lines = path.read_text().splitlines()
         except OSError as exc:
             raise InvalidDefinition(f"cannot read the allow file: {exc.strerror}", source=str(path)) from None
         return parse_allow(lines, str(path))
-    if env.get(ALLOW_ENV):
-        return parse_allow(env[ALLOW_ENV].split(","), ALLOW_ENV)
-    stack_dir = Path(env.get(STACK_DIR_ENV) or DEFAULT_RUN_DIR)
-    web = [env[WEB_URL_ENV]] if env.get(WEB_URL_ENV) else []
+    if settings.chaos_allow:
+        return parse_allow(settings.chaos_allow.split(","), ALLOW_ENV)
+    stack_dir = settings.stack_dir or DEFAULT_RUN_DIR
+    web = [settings.web_url] if settings.web_url else []
     return parse_allow(stack_entries(stack_dir, web), f"the stack in {stack_dir}")
