@@ -27,7 +27,7 @@ from pydantic import ValidationError
 
 from drillbit.settings import load_settings
 from playbook.errors import InvalidDefinition
-from scenarios.allowlist import ALLOW_ENV, AllowList
+from scenarios.allowlist import ALLOW_ENV, AllowList, parse_entry
 from scenarios.stack import DEFAULT_RUN_DIR, load_state
 
 __all__ = [
@@ -89,6 +89,10 @@ def parse_allow(lines: Iterable[str], source: str) -> OperatorAllow:
         elif entry.startswith("module:"):
             modules.add(entry.removeprefix("module:").strip())
         else:
+            try:
+                parse_entry(entry)
+            except ValueError as exc:
+                raise InvalidDefinition(str(exc), source=source, line=number, field="entry") from None
             targets.append(entry)
     try:
         allow = AllowList.of(targets)
