@@ -12,10 +12,11 @@ SYSTEM_BINARIES := prometheus prometheus-alertmanager chromium
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+# chaosdrillbit is its own distribution (Chaos Toolkit discovers extensions by distribution).
+$(STAMP): pyproject.toml ext/chaosdrillbit/pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q -e '.[dev]' -e ext/chaosdrillbit
 	touch $(STAMP)
 
 # Installs only what is missing; --no-install-recommends keeps node-exporter out.

@@ -7,6 +7,7 @@ import sys
 import click
 import typer
 
+from drillbit.commands import chaos as chaos_commands
 from drillbit.commands import drill as drill_commands
 from drillbit.commands import export as export_commands
 from drillbit.commands import gameday as gameday_commands
@@ -39,6 +40,7 @@ grouping_commands.register(app)
 schedule_commands.register(app)
 history_commands.register(app)
 export_commands.register(app)
+chaos_commands.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:

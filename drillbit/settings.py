@@ -158,7 +158,7 @@ class Settings(BaseModel):
         default=None, description="scenarios.stack up: the drill room's receiver token (or --drill-token-file)"
     )
     allowed_targets: str = Field(
-        default="", description="extra hosts or networks chaos may target (comma-separated; loopback always)"
+        default="", description="extra hosts or networks the stack's own parts may reach (comma-separated; loopback always); chaos itself: DRILLBIT_CHAOS_ALLOW"
     )
     target_url: str = Field(default="http://127.0.0.1:8081", description="experiments: the checkout target")
     target_admin_token: SecretStr | None = Field(default=None, description="experiments: the target's fault API token")
@@ -169,9 +169,22 @@ class Settings(BaseModel):
     proxy_admin_token: SecretStr | None = Field(default=None, description="experiments: the fault proxy's API token")
     load_dir: Path = Field(default=Path("out/staging/load"), description="experiments: Locust's output directory")
     stack_dir: Path | None = Field(default=None, description="experiments: the staging stack's run directory")
+    chaos_allow: str = Field(
+        default="",
+        description=(
+            "the chaos allow-list (comma-separated host, host:port, CIDR, exec:PATH, module:NAME); "
+            "empty: 127.0.0.1 and ::1 on the stack's own ports"
+        ),
+    )
+    chaos_allow_file: Path | None = Field(
+        default=None, description="the chaos allow-list as a file, one entry a line (--allow FILE; wins over DRILLBIT_CHAOS_ALLOW)"
+    )
+    web_url: str | None = Field(default=None, description="experiments: the game day's web UI (its port joins the default chaos allow-list)")
 
     # -- internal hand-overs and tests --------------------------------------------------------
     load_rooms: Path | None = Field(default=None, description="make loadtest: the rooms file the Locust users read (set by the runner)")
+    load_lease_file: Path | None = Field(default=None, description="game-day load: the lease file Locust watches (set by the runner)")
+    load_lease_seconds: float | None = Field(default=None, gt=0, description="game-day load: Locust quits when its lease file is older (set by the runner)")
     screenshots: bool = Field(default=False, description="browser test: save pages under docs/screenshots/")
 
     @model_validator(mode="before")

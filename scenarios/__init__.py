@@ -5,20 +5,25 @@ module / package         concept
 =======================  ==================================================================
 ``target/``              the staging "checkout" service (FastAPI, SQLite pool, metrics,
                          fault switches); ``python -m scenarios.target``
-``faultproxy/``          a TCP fault proxy (latency, bandwidth, resets, dead upstream)
+``faultproxy/``          a TCP fault proxy (latency, bandwidth, resets, dead upstream) with
+                         Toxiproxy's HTTP API
 ``monitoring/``          Prometheus rules (seeds 002 and 004, time-compressed),
                          ``prometheus.yml``, ``alertmanager.yml`` (seed 002 routing)
 ``load/``                Locust, run headless in its own process
 ``stack.py``             start/stop the whole stack on loopback; ``python -m scenarios.stack``
-``chaosdrill/``          the Chaos Toolkit extension (actions, probes, discovery), the drill
-                         API client and the run's events as drill injects
+``room/``                the drill API client and the run's events as drill injects (the
+                         Chaos Toolkit extension itself is ``chaosdrillbit``, ext/)
 ``experiments/``         the game-day experiments (YAML), runnable with ``chaos run``
 ``chaosrun.py``          run an experiment from Python (imports Chaos Toolkit)
-``gameday.py``           ``drillbit gameday run``: stack, web UI, room, experiment, score
+``gameday/``             ``drillbit gameday run``: plan, processes, run, report
 ``team.py``              the autopilot team, playing a web UI room over HTTP
 ``webserver.py``         ``drillbit serve`` in a child process, for a game day
 ``journal.py``           judge a journal: passed, failed or invalid
-``allowlist.py``         which hosts chaos may touch (default: loopback only)
+``allowlist.py``         hosts, ports and networks, URLs read strictly, names resolved once
+``chaosallow.py``        the operator's chaos allow-list (never the experiment's)
+``lease.py``             fault leases: expiry, renewal
+``faultstate.py``        a stack's faults now: status, lease renewal, halt
+``httpcall.py``          one allow-listed HTTP request, no proxies, no redirects
 ``procs.py``             processes and ports: spawn, identify, wait, stop
 =======================  ==================================================================
 

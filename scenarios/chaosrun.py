@@ -47,6 +47,7 @@ from scenarios.procs import python_env
 
 __all__ = [
     "EXPERIMENTS_DIR",
+    "SAFEGUARD_CONTROL",
     "ChaosEvent",
     "EventSink",
     "ExperimentRun",
@@ -58,6 +59,7 @@ __all__ = [
     "run_experiment",
     "run_experiment_subprocess",
     "wait_for_steady_state",
+    "with_safeguard",
 ]
 
 log = logging.getLogger("drillbit.scenarios")
@@ -66,6 +68,18 @@ log = logging.getLogger("drillbit.scenarios")
 EXPERIMENTS_DIR = Path(__file__).with_name("experiments")
 
 ROLLBACKS_ALWAYS: dict[str, Any] = {"runtime": {"rollbacks": {"strategy": "always"}}}
+
+#: The safeguard control drillbit adds to every experiment it runs (``chaosdrillbit.control``).
+SAFEGUARD_CONTROL: dict[str, Any] = {
+    "name": "drillbit-safeguard",
+    "provider": {"type": "python", "module": "chaosdrillbit.control"},
+}
+
+
+def with_safeguard(experiment: dict[str, Any]) -> dict[str, Any]:
+    """``experiment`` with the safeguard control first among its controls (added if missing)."""
+    controls = [c for c in experiment.get("controls") or [] if c.get("name") != SAFEGUARD_CONTROL["name"]]
+    return {**experiment, "controls": [SAFEGUARD_CONTROL, *controls]}
 
 
 class ChaosEvent(BaseModel):
@@ -287,7 +301,7 @@ def run_experiment(
             "or use run_experiment_subprocess"
         )
     with environ(env or {}):
-        experiment = load_checked_experiment(path)
+        experiment = with_safeguard(load_checked_experiment(path))
         handlers = [handler] if handler is not None else []
         if sink is not None:
             handlers.append(TimelineHandler(sink))

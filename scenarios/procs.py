@@ -16,6 +16,7 @@ import os
 import signal
 import socket
 import subprocess
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -26,6 +27,7 @@ from pydantic import BaseModel, ConfigDict
 from playbook.errors import RunFailed
 
 __all__ = [
+    "SPAWNING",
     "ProcessRecord",
     "free_port",
     "is_running",
@@ -34,6 +36,7 @@ __all__ = [
     "project_root",
     "python_env",
     "spawn",
+    "spawning_own_process",
     "terminate",
     "wait_until",
 ]
@@ -42,6 +45,15 @@ T = TypeVar("T")
 
 #: Popen handles of the children this process spawned, by pid, until reaped.
 _CHILDREN: dict[int, subprocess.Popen[bytes]] = {}
+
+#: Set while :func:`spawn` starts one of drillbit's own processes (argv built by drillbit),
+#: so the chaos safeguard (``chaosdrillbit.netguard``) can tell it from a provider's command.
+SPAWNING = threading.local()
+
+
+def spawning_own_process() -> bool:
+    """Whether this thread is inside :func:`spawn` right now."""
+    return bool(getattr(SPAWNING, "active", False))
 
 
 class ProcessRecord(BaseModel):
@@ -108,6 +120,7 @@ def spawn(
         if log_path is not None:
             log_path.parent.mkdir(parents=True, exist_ok=True)
             out = stack.enter_context(log_path.open("ab"))
+        SPAWNING.active = True
         try:
             popen = subprocess.Popen(  # noqa: S603 - argv is built by drillbit, never a shell
                 list(argv),
@@ -120,6 +133,8 @@ def spawn(
             )
         except OSError as exc:
             raise RunFailed(f"cannot start {name}: {exc}") from exc
+        finally:
+            SPAWNING.active = False
     _CHILDREN[popen.pid] = popen
     ticks = _start_ticks(popen.pid)
     if ticks is None:  # it died already; the record still lets callers read its log

@@ -8,8 +8,9 @@
 
 Every process binds 127.0.0.1 on a free port, runs in its own session, and is recorded in
 ``RUN_DIR/state.json`` (pid + kernel start time, so a stale record never kills a stranger).
-``start_stack`` waits for each process's ready endpoint (bounded) and stops what it started if
-any fails; ``stop_stack`` stops everything, including a load run still going. The run
+``start_stack`` starts Prometheus and Alertmanager on empty data directories (no series or
+alerts of an earlier run), waits for each process's ready endpoint (bounded) and stops what it
+started if any fails; ``stop_stack`` stops everything, including a load run still going. The run
 directory also holds generated configs, logs, 0600 token files, and ``chaos.env`` (the
 experiments' environment variables) for ``chaos run --var-file``.
 
@@ -22,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import secrets
+import shutil
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -314,6 +316,14 @@ def _write_tokens(run_dir: Path, *, proxy: bool) -> dict[str, SecretStr]:
     return tokens
 
 
+def _fresh_monitoring_state(run_dir: Path) -> None:
+    """Every stack start gets empty Prometheus and Alertmanager data: series of an earlier
+    target (a dead one keeps ``ServiceDown`` firing for minutes) and old silences or
+    notification logs must not leak into this run's alerts."""
+    for name in ("prometheus-data", "alertmanager-data"):
+        shutil.rmtree(run_dir / name, ignore_errors=True)
+
+
 def start_stack(config: StackConfig) -> StackState:
     """Start the whole stack (or return it if it is already fully up) and wait until ready."""
     run_dir = config.run_dir.resolve()
@@ -323,6 +333,7 @@ def start_stack(config: StackConfig) -> StackState:
             return existing
         stop_stack(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
+    _fresh_monitoring_state(run_dir)
     plan = _plan(config, run_dir)
     urls = plan.urls
     tokens = _write_tokens(run_dir, proxy=config.with_gateway)

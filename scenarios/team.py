@@ -40,7 +40,7 @@ from drills.session import DrillSession
 from drills.store import Store
 from playbook.errors import RunFailed
 from playbook.model import Playbook
-from scenarios.chaosdrill.drillapi import DrillApi, DrillRefused
+from scenarios.room.drillapi import DrillApi, DrillRefused
 
 __all__ = ["HttpTeam", "Step", "TeamMove", "TeamStuck", "mirror_session", "record_from_view"]
 

@@ -8,7 +8,7 @@ from types import ModuleType
 
 import pytest
 
-PACKAGES = ["drillbit", "playbook", "simulator", "drills", "webui", "scenarios", "integrations"]
+PACKAGES = ["drillbit", "playbook", "simulator", "drills", "webui", "scenarios", "integrations", "chaosdrillbit"]
 
 
 def submodules(package: ModuleType) -> list[ModuleType]:

@@ -63,7 +63,11 @@ def run(
     stack_dir: Annotated[Path, typer.Option("--stack-dir", help="the staging stack's run directory")] = DEFAULT_RUN_DIR,
     out_dir: Annotated[Path, typer.Option("--out-dir", help="reports, journals, the web UI's data")] = DEFAULT_OUT_DIR,
     allow_target: Annotated[
-        list[str] | None, typer.Option("--allow-target", help="allow a host or network beyond loopback")
+        list[str] | None, typer.Option("--allow-target", help="a host or network the stack's own parts may reach beyond loopback")
+    ] = None,
+    allow: Annotated[
+        Path | None,
+        typer.Option("--allow", help="the chaos allow-list: one host, host:port, CIDR, exec:PATH or module:NAME a line (default: $DRILLBIT_CHAOS_ALLOW, else the stack's own ports)"),
     ] = None,
     team_timeout: Annotated[float, typer.Option(help="seconds the team may take after the rollback")] = 300.0,
     wrap_up: Annotated[float, typer.Option(help="seconds the room stays open after the rollback (no autopilot)")] = 0.0,
@@ -80,6 +84,7 @@ def run(
             stack_dir=stack_dir,
             out_dir=out_dir,
             allowed_targets=tuple(allow_target or ()),
+            allow_file=allow,
             team_timeout_seconds=team_timeout,
             wrap_up_seconds=wrap_up,
         )
@@ -101,7 +106,7 @@ def run(
             else:
                 number += 1
                 print(f"{number:>2}. {step}")
-        print(f"allow-list: {', '.join(plan.allow_list)}")
+        print(f"chaos allow-list ({plan.allow_source}): {', '.join(plan.allow_list) or 'the stack ports'}")
         where = "" if plan.stack_running else " (the experiment's defaults; the stack's own replace them)"
         print(f"targets checked{where}: {', '.join(plan.targets)}")
         return

@@ -10,6 +10,7 @@ from pathlib import Path
 from playbook.errors import DrillbitError
 from scenarios.bearer import read_token
 from scenarios.faultproxy.server import ProxySettings, main_loop
+from scenarios.lease import DEFAULT_LEASE_SECONDS
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -21,6 +22,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--admin-token-file", type=Path)
     parser.add_argument("--allow-target", action="append", default=[])
     parser.add_argument("--seed", type=int)
+    parser.add_argument("--lease-seconds", type=float, default=DEFAULT_LEASE_SECONDS)
     args = parser.parse_args(argv)
     try:
         host, _, port = args.upstream.rpartition(":")
@@ -32,6 +34,7 @@ def main(argv: list[str] | None = None) -> int:
             admin_token=read_token(args.admin_token, args.admin_token_file, what="admin-token"),
             allowed_targets=tuple(args.allow_target),
             seed=args.seed,
+            lease_seconds=args.lease_seconds,
         )
         main_loop(settings)
     except (DrillbitError, ValueError) as exc:

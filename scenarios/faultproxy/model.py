@@ -6,8 +6,10 @@ where a caller feels them:
 ========================== ===============================================================
 ``latency_ms``, ``jitter`` each chunk towards the client waits ``latency ± jitter`` ms
 ``bandwidth_bytes_per_s``  the downstream stream is paced to this many bytes a second
-``reset_probability``      a new connection is reset (TCP RST) instead of being proxied
+``reset_probability``      a new connection is reset (TCP RST) instead of being proxied,
+                           after ``reset_after_ms``
 ``blackhole``              connections are accepted, nothing is forwarded either way
+                           (closed after ``blackhole_close_ms`` when that is not 0)
 ``down``                   the upstream is dead: the port refuses connections, open ones
                            are reset
 ========================== ===============================================================
@@ -42,7 +44,9 @@ class ProxyFaults(BaseModel):
     jitter_ms: int = Field(default=0, ge=0, le=600_000)
     bandwidth_bytes_per_s: int = Field(default=0, ge=0, description="0 means unlimited")
     reset_probability: float = Field(default=0.0, ge=0.0, le=1.0)
+    reset_after_ms: int = Field(default=0, ge=0, le=600_000)
     blackhole: bool = False
+    blackhole_close_ms: int = Field(default=0, ge=0, le=600_000)
     down: bool = False
 
     def active(self) -> list[str]:

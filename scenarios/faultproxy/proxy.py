@@ -182,11 +182,15 @@ class FaultProxy:
     async def _serve(self, connection: _Connection, reader: asyncio.StreamReader) -> None:
         faults = self._faults
         if should_reset(faults, self._rng.random()):
+            if faults.reset_after_ms:
+                await asyncio.sleep(faults.reset_after_ms / 1000.0)
             self._counters.resets += 1
             connection.reset()
             return
         if faults.blackhole:
-            await self._swallow(reader)
+            close_after = faults.blackhole_close_ms / 1000.0 if faults.blackhole_close_ms else None
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._swallow(reader), timeout=close_after)
             return
         try:
             up_reader, up_writer = await asyncio.wait_for(

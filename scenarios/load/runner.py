@@ -24,6 +24,7 @@ from scenarios.procs import ProcessRecord, is_running, python_env, spawn, termin
 
 __all__ = [
     "CURRENT",
+    "LEASE_FILE",
     "LOCUSTFILE",
     "LoadRun",
     "LoadSpec",
@@ -41,6 +42,9 @@ __all__ = [
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
 #: The record of the run in progress, inside the output directory.
 CURRENT = "current.json"
+#: The load's lease, inside the output directory: Locust quits once it is older than the
+#: spec's ``lease_seconds`` (the running experiment touches it; see ``scenarios.faultstate``).
+LEASE_FILE = "lease"
 
 
 class LoadSpec(BaseModel):
@@ -54,6 +58,7 @@ class LoadSpec(BaseModel):
     duration_seconds: int = Field(default=60, ge=1, le=24 * 3600)
     output_dir: Path
     locustfile: Path = LOCUSTFILE
+    lease_seconds: float | None = Field(default=None, gt=0, description="None: no lease")
 
 
 class LoadRun(BaseModel):
@@ -118,8 +123,13 @@ def start_load(spec: LoadSpec, *, allow: AllowList | None = None) -> LoadRun:
     run_dir = spec.output_dir.resolve() / run_id
     run_dir.mkdir(parents=True, exist_ok=True)
     prefix = run_dir / "stats"
+    lease: dict[str, str] = {}
+    if spec.lease_seconds is not None:
+        lease_file = spec.output_dir.resolve() / LEASE_FILE
+        lease_file.write_text("lease\n")
+        lease = {"DRILLBIT_LOAD_LEASE_FILE": str(lease_file), "DRILLBIT_LOAD_LEASE_SECONDS": f"{spec.lease_seconds:g}"}
     record = spawn(
-        "locust", locust_argv(spec, prefix), log_path=run_dir / "locust.log", env=python_env()
+        "locust", locust_argv(spec, prefix), log_path=run_dir / "locust.log", env=python_env(lease)
     )
     run = LoadRun(
         spec=spec, process=record, csv_prefix=prefix, started_at=datetime.now(UTC).isoformat()

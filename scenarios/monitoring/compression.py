@@ -9,8 +9,12 @@ minute:
 seed                        production      at C = 60
 ==========================  ==============  ===============
 HighErrorRate window/for    ``[5m]``/2m     ``[5s]``/2s
-fast burn windows/for       ``[1h]``,``[5m]``/2m  ``[1m]``,``[5s]``/2s
-slow burn window/for        ``[3d]``/1h     ``[72m]``/1m
+page burn windows/for       ``[1h]``,``[5m]``;  ``[1m]``,``[5s]``;
+                            ``[6h]``,``[30m]``  ``[6m]``,``[30s]``
+                            /2m             /2s
+ticket burn windows/for     ``[1d]``,``[2h]``;  ``[24m]``,``[2m]``;
+                            ``[3d]``,``[6h]``  ``[72m]``,``[6m]``
+                            /1h             /1m
 Alertmanager group_wait     30s             1s (floor)
 Alertmanager group_interval 5m              5s
 Alertmanager repeat         4h              4m

@@ -5,25 +5,32 @@
 ``PUT``     ``/admin/faults``   set every switch (a full :class:`Faults` body)
 ``PATCH``   ``/admin/faults``   change some switches (:class:`FaultUpdate`)
 ``DELETE``  ``/admin/faults``   clear every switch and reclaim leaked connections
+``POST``    ``/admin/lease``    renew the faults' lease (:class:`LeaseRenewal`)
 ``POST``    ``/admin/crash``    answer 202, then end the process abruptly (exit code 70)
 ==========  ==================  ==========================================================
+
+Faults switched on hold a lease (``?lease_seconds=``, default 30 s): unless renewed they are
+cleared by :func:`expire_leases`, so a fault never outlives the experiment that set it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import UTC, datetime
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, Depends, Query, status
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, SecretStr
 
 from scenarios.bearer import bearer_guard
+from scenarios.lease import DEFAULT_LEASE_SECONDS, MAX_LEASE_SECONDS, Lease, LeaseRenewal
 from scenarios.target.faults import Faults, FaultUpdate
 from scenarios.target.pool import PoolStats
 from scenarios.target.state import StateDep, TargetState
 
-__all__ = ["CRASH_EXIT_CODE", "FaultReport", "admin_router", "apply_faults"]
+__all__ = ["CRASH_EXIT_CODE", "FaultReport", "admin_router", "apply_faults", "expire_leases"]
 
 log = logging.getLogger("drillbit.target")
 
@@ -41,6 +48,7 @@ class FaultReport(BaseModel):
     faults: Faults
     active: list[str]
     pool: PoolStats
+    lease: Lease | None = None
     reclaimed_connections: int = 0
 
 
@@ -56,6 +64,7 @@ def _report(state: TargetState, reclaimed: int = 0) -> FaultReport:
         faults=state.faults,
         active=state.faults.active(),
         pool=state.pool.stats(),
+        lease=state.lease,
         reclaimed_connections=reclaimed,
     )
 
@@ -70,6 +79,29 @@ def apply_faults(state: TargetState, faults: Faults) -> int:
     return reclaimed
 
 
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _leased(state: TargetState, faults: Faults, seconds: float) -> int:
+    reclaimed = apply_faults(state, faults)
+    state.lease = Lease.granted(_now(), seconds) if faults.active() else None
+    return reclaimed
+
+
+async def expire_leases(state: TargetState, interval: float = 0.2) -> None:
+    """Clear the faults whose lease ran out (runs for the life of the service)."""
+    while True:
+        await asyncio.sleep(interval)
+        lease = state.lease
+        if lease is not None and lease.expired(_now()):
+            log.warning("fault lease expired at %s: clearing the faults", lease.expires_at)
+            await run_in_threadpool(_leased, state, Faults(), 0)
+
+
+LeaseSeconds = Annotated[float, Query(gt=0, le=MAX_LEASE_SECONDS)]
+
+
 def admin_router(admin_token: SecretStr) -> APIRouter:
     router = APIRouter(prefix="/admin", dependencies=[Depends(bearer_guard(admin_token))])
 
@@ -78,17 +110,27 @@ def admin_router(admin_token: SecretStr) -> APIRouter:
         return _report(state)
 
     @router.put("/faults")
-    async def put_faults(faults: Faults, state: StateDep) -> FaultReport:
-        return _report(state, await run_in_threadpool(apply_faults, state, faults))
+    async def put_faults(
+        faults: Faults, state: StateDep, lease_seconds: LeaseSeconds = DEFAULT_LEASE_SECONDS
+    ) -> FaultReport:
+        return _report(state, await run_in_threadpool(_leased, state, faults, lease_seconds))
 
     @router.patch("/faults")
-    async def patch_faults(update: FaultUpdate, state: StateDep) -> FaultReport:
+    async def patch_faults(
+        update: FaultUpdate, state: StateDep, lease_seconds: LeaseSeconds = DEFAULT_LEASE_SECONDS
+    ) -> FaultReport:
         faults = state.faults.updated(update)
-        return _report(state, await run_in_threadpool(apply_faults, state, faults))
+        return _report(state, await run_in_threadpool(_leased, state, faults, lease_seconds))
 
     @router.delete("/faults")
     async def clear_faults(state: StateDep) -> FaultReport:
-        return _report(state, await run_in_threadpool(apply_faults, state, Faults()))
+        return _report(state, await run_in_threadpool(_leased, state, Faults(), 0))
+
+    @router.post("/lease")
+    async def renew_lease(renewal: LeaseRenewal, state: StateDep) -> FaultReport:
+        if state.lease is not None:
+            state.lease = state.lease.renewed(_now(), renewal.seconds)
+        return _report(state)
 
     @router.post("/crash", status_code=status.HTTP_202_ACCEPTED)
     async def crash(state: StateDep) -> CrashReport:

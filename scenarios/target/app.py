@@ -32,7 +32,7 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from scenarios.target import store
-from scenarios.target.admin import admin_router
+from scenarios.target.admin import admin_router, expire_leases
 from scenarios.target.faults import injected_error
 from scenarios.target.metrics import TargetMetrics
 from scenarios.target.pool import ConnectionPool, PoolExhausted
@@ -182,10 +182,12 @@ def create_app(
         )
         store.create_schema(pool)
         app.state.target = state
+        expiry = asyncio.create_task(expire_leases(state))
         log.info("checkout target serving on %s:%s", settings.host, settings.port)
         try:
             yield
         finally:
+            expiry.cancel()
             state.burner.stop()
             if gateway is not None:
                 await gateway.aclose()

@@ -10,6 +10,7 @@ from typing import Annotated
 import httpx
 from fastapi import Depends, Request
 
+from scenarios.lease import Lease
 from scenarios.target.burn import CpuBurner
 from scenarios.target.faults import Faults
 from scenarios.target.metrics import TargetMetrics
@@ -31,6 +32,7 @@ class TargetState:
     exit_process: Callable[[int], object]
     burner: CpuBurner = field(default_factory=CpuBurner)
     faults: Faults = field(default_factory=Faults)
+    lease: Lease | None = None
 
 
 def get_state(request: Request) -> TargetState:

@@ -25,7 +25,8 @@ def _readme_rows() -> dict[str, str]:
 def _names_used_in_the_code() -> set[str]:
     found: set[str] = set()
     for pattern in ("drillbit/**/*.py", "webui/**/*.py", "drills/**/*.py", "simulator/**/*.py",
-                    "scenarios/**/*.py", "scenarios/**/*.yaml", "playbook/**/*.py", "tests/**/*.py"):
+                    "scenarios/**/*.py", "scenarios/**/*.yaml", "playbook/**/*.py", "tests/**/*.py",
+                    "ext/**/*.py"):
         for path in ROOT.glob(pattern):
             found.update(re.findall(r"DRILLBIT_[A-Z0-9_]*[A-Z0-9]", path.read_text(encoding="utf-8")))
     return found

@@ -31,6 +31,14 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
+@pytest.fixture(autouse=True)
+def operator_allows_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Chaos activities in these tests may reach loopback (the operator's list; the default,
+    the stack's own ports, is tested in tests/chaosdrillbit)."""
+    monkeypatch.setenv("DRILLBIT_CHAOS_ALLOW", "127.0.0.1,::1")
+    monkeypatch.delenv("DRILLBIT_CHAOS_ALLOW_FILE", raising=False)
+
+
 @dataclass
 class RunningTarget:
     url: str

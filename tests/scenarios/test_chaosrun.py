@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from chaosdrillbit import actions, probes
 from playbook.errors import RunFailed
-from scenarios.chaosdrill import actions, probes
 from scenarios.chaosrun import (
     EXPERIMENTS_DIR,
     ChaosEvent,

@@ -16,8 +16,9 @@ from pydantic import SecretStr
 from playbook.errors import InvalidDefinition
 from scenarios.allowlist import TargetNotAllowed
 from scenarios.faultproxy import FaultProxy, ProxyFaults, ProxySettings
+from scenarios.faultproxy.control import DEFAULT_PROXY
 from scenarios.faultproxy.model import chunk_delay, chunk_size, pacing_delay, should_reset
-from scenarios.faultproxy.server import build
+from scenarios.faultproxy.server import build, start_default_proxy
 from scenarios.procs import free_port
 
 
@@ -198,8 +199,8 @@ def test_the_control_api_needs_the_token_and_switches_faults() -> None:
             control_port=free_port(),
             admin_token=SecretStr(token),
         )
-        proxy, control = build(settings)
-        await proxy.start()
+        registry, control = build(settings)
+        await start_default_proxy(registry, settings)
         serving = asyncio.create_task(control.serve())
         base = f"http://127.0.0.1:{settings.control_port}"
         try:
@@ -216,7 +217,7 @@ def test_the_control_api_needs_the_token_and_switches_faults() -> None:
                 auth = {"Authorization": f"Bearer {token}"}
                 put = await client.put("/faults", json={"latency_ms": 50}, headers=auth)
                 assert put.json()["latency_ms"] == 50
-                assert proxy.faults == ProxyFaults(latency_ms=50)
+                assert registry.entry(DEFAULT_PROXY).proxy.faults == ProxyFaults(latency_ms=50)
                 assert (
                     await client.put("/faults", json={"latncy": 1}, headers=auth)
                 ).status_code == 422
@@ -227,7 +228,7 @@ def test_the_control_api_needs_the_token_and_switches_faults() -> None:
         finally:
             control.should_exit = True
             await serving
-            await proxy.stop()
+            await registry.stop()
             upstream.close()
             await upstream.wait_closed()
 

@@ -16,10 +16,10 @@ import yaml
 from drillbit.cli import main
 from drills.clock import VirtualClock
 from scenarios.allowlist import AllowList
-from scenarios.chaosdrill.drillapi import DrillApi, RoomRequest
-from scenarios.chaosdrill.timeline import DrillTimeline, describe_event
 from scenarios.chaosrun import EXPERIMENTS_DIR, ChaosEvent, TimelineHandler
 from scenarios.procs import is_running, port_is_open
+from scenarios.room.drillapi import DrillApi, RoomRequest
+from scenarios.room.timeline import DrillTimeline, describe_event
 from scenarios.webserver import start_web_ui, stop_web_ui
 from tests.scenarios.conftest import ConnectionRecorder
 from tests.webui.conftest import ADMIN, Harness, start_harness
@@ -66,7 +66,7 @@ def test_a_dry_run_shows_the_whole_game_day_and_starts_and_sends_nothing(
         "the 'textbook' autopilot team (alice, bob, carol, dave) joins over the HTTP API",
         "method: start-shopper-load (start_load); inject-2500ms-latency (inject_fault)",
         "rollbacks: clear-faults (clear_faults); stop-shopper-load (stop_load)",
-        "allow-list: localhost, 127.0.0.0/8, ::1",
+        "chaos allow-list (DRILLBIT_CHAOS_ALLOW): 127.0.0.1, ::1",
     ):
         assert expected in out, expected
     assert no_traffic.accepted == []
@@ -113,15 +113,33 @@ def test_an_experiment_aimed_off_the_allow_list_is_refused_before_anything_start
     assert sorted(p.name for p in tmp_path.iterdir()) == ["elsewhere.yaml"]
 
 
-def test_allowing_a_named_staging_lets_the_same_experiment_through_the_checks(
+def test_the_operators_allow_file_lets_a_named_target_through_the_checks(
+    tmp_path: Path, no_traffic: ConnectionRecorder, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("DRILLBIT_CHAOS_ALLOW")
+    experiment = yaml.safe_load(LATENCY.read_text())
+    experiment["configuration"]["target_url"] = "http://localhost:8081"
+    path = tmp_path / "named.yaml"
+    path.write_text(yaml.safe_dump(experiment))
+    allow = tmp_path / "allow.txt"
+    allow.write_text("# staging\nlocalhost:8081\n127.0.0.1:9090\n127.0.0.1:9093\n")
+    main(gameday(tmp_path, str(path), "--allow", str(allow), "--dry-run"))
+    out = capsys.readouterr().out
+    assert f"chaos allow-list ({allow.resolve()}): localhost:8081" in out
+    assert "http://localhost:8081" in out
+    assert no_traffic.accepted == []
+
+
+def test_an_experiment_can_not_widen_the_allow_list(
     tmp_path: Path, no_traffic: ConnectionRecorder, capsys: pytest.CaptureFixture[str]
 ) -> None:
     experiment = yaml.safe_load(LATENCY.read_text())
-    experiment["configuration"]["target_url"] = "http://staging.example.invalid:8081"
-    path = tmp_path / "elsewhere.yaml"
+    experiment["configuration"]["target_url"] = "http://127.0.0.2:8081"
+    experiment["configuration"]["drillbit_allowed_targets"] = "0.0.0.0/0"
+    path = tmp_path / "wider.yaml"
     path.write_text(yaml.safe_dump(experiment))
-    main(gameday(tmp_path, str(path), "--allow-target", "staging.example.invalid", "--dry-run"))
-    assert "http://staging.example.invalid:8081" in capsys.readouterr().out
+    err = refused(tmp_path, capsys, str(path))
+    assert "'127.0.0.2' is not on the allow-list for port 8081 (127.0.0.1, ::1)" in err
     assert no_traffic.accepted == []
 
 

@@ -25,9 +25,9 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
+from chaosdrillbit import probes
 from playbook.context import AlertContext
 from playbook.model import default_playbook
-from scenarios.chaosdrill import probes
 from scenarios.chaosrun import EXPERIMENTS_DIR
 from scenarios.gameday import GameDayOptions, run_gameday
 from scenarios.journal import Verdict

@@ -11,7 +11,8 @@ from playbook.errors import RunFailed
 from scenarios.load import LoadSpec, run_load, start_load, stop_load
 from scenarios.load.runner import locust_argv
 from scenarios.procs import is_running, wait_until
-from tests.scenarios.conftest import RunningTarget
+from tests.chaosdrillbit.test_control import allowed_server
+from tests.scenarios.conftest import ConnectionRecorder, RunningTarget
 
 
 def test_a_timed_run_loads_the_target_and_saves_csv_statistics(
@@ -51,3 +52,14 @@ def test_locust_runs_headless_without_its_web_ui() -> None:
 
 def test_this_process_never_imports_locust() -> None:
     assert "locust" not in sys.modules and "gevent" not in sys.modules
+
+
+def test_shoppers_never_follow_a_redirect_to_another_target(recorder: ConnectionRecorder, tmp_path: Path) -> None:
+    with allowed_server(redirect_to=f"{recorder.url}/stolen") as allowed:
+        allowed_everything_redirects = LoadSpec(
+            target_url=f"{allowed.url}/redirect", users=2, spawn_rate=2, duration_seconds=3, output_dir=tmp_path
+        )
+        stats = run_load(allowed_everything_redirects)
+    assert allowed.paths and all(p.startswith("/redirect") for p in allowed.paths)
+    assert recorder.accepted == []
+    assert 0 < stats.requests <= len(allowed.paths)  # a 3xx is an answer, counted once

@@ -85,6 +85,17 @@ def test_a_compression_of_60_turns_hours_into_minutes() -> None:
     assert rules["ServiceDown"].for_ == "1s"
 
 
+def test_the_burn_alerts_carry_all_four_tiers_of_the_workbook_compressed() -> None:
+    rules = rules_by_name()
+    page, ticket = rules["CheckoutHighErrorBudgetBurn"].expr, rules["CheckoutSlowErrorBudgetBurn"].expr
+    for window in ("[1m]", "[5s]", "[6m]", "[30s]"):  # 1h/5m and 6h/30m at 60x
+        assert window in page, window
+    for window in ("[24m]", "[2m]", "[72m]", "[6m]"):  # 1d/2h and 3d/6h at 60x
+        assert window in ticket, window
+    assert "(6 * 0.0005)" in page and "(1 * 0.0005)" in ticket
+    assert rules["CheckoutSlowLatencyBudgetBurn"].expr.count("\nor\n") == 1
+
+
 def test_real_time_keeps_the_seed_timings() -> None:
     rules = rules_by_name(RulesConfig(compression=TimeCompression(factor=1)))
     assert rules["HighErrorRate"].for_ == "2m" and "[5m]" in rules["HighErrorRate"].expr

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
+from chaosdrillbit import actions
 from playbook.errors import RunFailed
 from scenarios import stack
-from scenarios.chaosdrill import actions
 from scenarios.procs import ProcessRecord, is_running, spawn, terminate, wait_until
 from scenarios.stack import (
     StackConfig,

@@ -20,7 +20,7 @@ from drills.state import replay
 from drills.store import Store
 from playbook.model import default_playbook
 from scenarios.allowlist import AllowList
-from scenarios.chaosdrill.drillapi import DrillApi, InjectRequest, RoomRequest
+from scenarios.room.drillapi import DrillApi, InjectRequest, RoomRequest
 from scenarios.team import HttpTeam, mirror_session
 from tests.webui.conftest import ADMIN, start_harness
 

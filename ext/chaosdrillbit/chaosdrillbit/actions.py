@@ -4,7 +4,7 @@ Every action checks all the URLs it will use against the allow-list (default: lo
 *before* it sends anything, and refuses a target that is not listed, naming it. Admin tokens
 come from the experiment's ``secrets`` (scope ``drillbit``), never from arguments.
 
-The two drill actions speak the web UI's drill API (:mod:`scenarios.chaosdrill.drillapi`):
+The two drill actions speak the web UI's drill API (:mod:`scenarios.room.drillapi`):
 open a room, fire an inject into it.
 """
 
@@ -17,12 +17,13 @@ from typing import Any
 
 import httpx
 
+from chaosdrillbit.guard import Configuration, Secrets, admin_call, guarded, secret
 from playbook.errors import RunFailed
-from scenarios.chaosdrill import drillapi
-from scenarios.chaosdrill.guard import Configuration, Secrets, admin_call, guarded, secret
 from scenarios.faultproxy.model import ProxyFaults
+from scenarios.lease import DEFAULT_LEASE_SECONDS
 from scenarios.load import runner as load_runner
 from scenarios.procs import wait_until
+from scenarios.room import drillapi
 from scenarios.stack import load_state, restart_process
 from scenarios.target.faults import Faults
 
@@ -55,10 +56,14 @@ def inject_fault(
     pool_leak: bool = False,
     dependency_hang: bool = False,
     cpu_burn_threads: int = 0,
+    lease_seconds: float = DEFAULT_LEASE_SECONDS,
     configuration: Configuration | None = None,
     secrets: Secrets | None = None,
 ) -> dict[str, Any]:
-    """Set the target's fault switches to exactly these values (``PUT /admin/faults``)."""
+    """Set the target's fault switches to exactly these values (``PUT /admin/faults``).
+
+    The faults hold a lease of ``lease_seconds``: the running experiment's safeguard control
+    renews it; if the runner dies, the target clears them when it runs out."""
     faults = Faults(
         latency_ms=latency_ms,
         error_rate=error_rate,
@@ -74,6 +79,7 @@ def inject_fault(
         configuration=configuration,
         secrets=secrets,
         body=faults.model_dump(),
+        params={"lease_seconds": f"{lease_seconds:g}"},
     )
     return report
 
@@ -149,10 +155,12 @@ def set_proxy_faults(
     reset_probability: float = 0.0,
     blackhole: bool = False,
     down: bool = False,
+    lease_seconds: float = DEFAULT_LEASE_SECONDS,
     configuration: Configuration | None = None,
     secrets: Secrets | None = None,
 ) -> dict[str, Any]:
-    """Set the fault proxy's faults to exactly these values (``PUT /faults``)."""
+    """Set the fault proxy's faults to exactly these values (``PUT /faults``), leased like
+    the target's (see :func:`inject_fault`)."""
     faults = ProxyFaults(
         latency_ms=latency_ms,
         jitter_ms=jitter_ms,
@@ -169,6 +177,7 @@ def set_proxy_faults(
         configuration=configuration,
         secrets=secrets,
         body=faults.model_dump(),
+        params={"lease_seconds": f"{lease_seconds:g}"},
     )
     return result
 
@@ -196,9 +205,13 @@ def start_load(
     users: int = 8,
     spawn_rate: float = 8.0,
     duration_seconds: int = 180,
+    lease_seconds: float = DEFAULT_LEASE_SECONDS,
     configuration: Configuration | None = None,
 ) -> dict[str, Any]:
-    """Start Locust against the target in its own process; returns at once."""
+    """Start Locust against the target in its own process; returns at once.
+
+    The load holds a lease like a fault: it stops by itself ``lease_seconds`` after the
+    running experiment last renewed it."""
     allow = guarded(configuration, target_url)
     run = load_runner.start_load(
         load_runner.LoadSpec(
@@ -207,6 +220,7 @@ def start_load(
             spawn_rate=spawn_rate,
             duration_seconds=duration_seconds,
             output_dir=Path(load_dir),
+            lease_seconds=lease_seconds,
         ),
         allow=allow,
     )

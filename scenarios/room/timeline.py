@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from pydantic import SecretStr
 
-from scenarios.chaosdrill.drillapi import DrillApi, InjectRequest
 from scenarios.chaosrun import ChaosEvent
+from scenarios.room.drillapi import DrillApi, InjectRequest
 
 __all__ = ["SERVICE", "DrillTimeline", "describe_event"]
 

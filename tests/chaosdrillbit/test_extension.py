@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import inspect
+import json
+import os
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -10,12 +13,14 @@ from typing import Any
 import httpx
 import pytest
 import yaml
+from click.testing import CliRunner, Result
 
+from chaosdrillbit import actions, discover, load_exported_activities, probes
+from chaosdrillbit.guard import UnexpectedStatus
 from playbook.errors import InvalidDefinition
 from scenarios.allowlist import TargetNotAllowed
-from scenarios.chaosdrill import actions, discover, drillapi, load_exported_activities, probes
-from scenarios.chaosdrill.guard import UnexpectedStatus
 from scenarios.chaosrun import experiment_paths, load_checked_experiment
+from scenarios.room import drillapi
 from tests.scenarios.conftest import ConnectionRecorder, http_recorder, serve_in_thread
 from webui.app import create_app
 from webui.settings import Settings
@@ -25,10 +30,6 @@ SECRETS = {
     "target_admin_token": "t" * 24,
     "proxy_admin_token": "p" * 24,
     "drill_api_token": "d" * 24,
-}
-EXPERIMENT_ENV = {
-    "DRILLBIT_TARGET_ADMIN_TOKEN": "t" * 24,
-    "DRILLBIT_PROXY_ADMIN_TOKEN": "p" * 24,
 }
 
 
@@ -41,9 +42,9 @@ def test_discovery_lists_exactly_the_exported_actions_and_probes() -> None:
 
 def test_discover_reports_activities_and_this_machine_without_sending_traffic() -> None:
     discovery = discover(discover_system=True)
-    assert discovery["extension"]["name"] == "drillbit-scenarios"
+    assert discovery["extension"]["name"] == "chaosdrillbit"
     assert len(discovery["activities"]) == len(actions.__all__) + len(probes.__all__)
-    assert discovery["system"]["allow_list_default"] == ["localhost", "127.0.0.0/8", "::1"]
+    assert discovery["system"]["controls"] == ["chaosdrillbit.control"]
     assert discover(discover_system=False)["system"] is None
 
 
@@ -58,13 +59,19 @@ def test_the_five_game_day_experiments_ship() -> None:
 
 
 @pytest.mark.parametrize("path", experiment_paths(), ids=lambda p: p.stem)
-def test_every_experiment_passes_chaos_toolkit_validation(
-    path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    for key, value in EXPERIMENT_ENV.items():
-        monkeypatch.setenv(key, value)
+def test_every_experiment_passes_chaos_toolkit_validation_without_a_var_file(path: Path) -> None:
     experiment = load_checked_experiment(path)
     assert experiment["runtime"] == {"rollbacks": {"strategy": "always"}}
+    assert "secrets" not in experiment
+
+
+@pytest.mark.parametrize("path", experiment_paths(), ids=lambda p: p.stem)
+def test_every_experiment_declares_the_safeguard_first_and_its_stop_conditions(path: Path) -> None:
+    controls = yaml.safe_load(path.read_text())["controls"]
+    assert controls[0] == {"name": "drillbit-safeguard", "provider": {"type": "python", "module": "chaosdrillbit.control"}}
+    stops = controls[1]["provider"]
+    assert stops["module"] == "chaosaddons.controls.safeguards"
+    assert stops["arguments"]["probes"][0]["provider"]["func"] == "halt_requested"
 
 
 def funcs(activities: list[dict[str, Any]]) -> list[str]:
@@ -87,7 +94,7 @@ def test_every_experiment_measures_users_starts_load_injects_one_fault_and_rolls
     assert funcs(experiment["steady-state-hypothesis"]["probes"]) == [
         "checkout_error_rate",
         "checkout_p95_seconds",
-        "critical_alerts_firing",
+        "query",  # chaostoolkit-prometheus: no critical alert firing
     ]
     method = funcs(experiment["method"])
     assert method[0] == "start_load"
@@ -95,14 +102,6 @@ def test_every_experiment_measures_users_starts_load_injects_one_fault_and_rolls
     assert len(injected) == 1
     assert method[-2:] == ["wait_for_alert", "wait_for_routed_alert"]
     assert funcs(experiment["rollbacks"]) == [CLEARS[injected[0]], "stop_load"]
-
-
-def test_an_experiment_with_a_missing_secret_is_invalid_before_anything_runs(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.delenv("DRILLBIT_TARGET_ADMIN_TOKEN", raising=False)
-    with pytest.raises(InvalidDefinition, match="DRILLBIT_TARGET_ADMIN_TOKEN"):
-        load_checked_experiment(experiment_paths()[0])
 
 
 #: Every activity that sends something, called at the refused host.
@@ -123,11 +122,12 @@ CALLS: dict[str, Callable[[], object]] = {
     "prometheus_p95_seconds": lambda: probes.prometheus_p95_seconds(REFUSED),
     "alerts_firing": lambda: probes.alerts_firing(REFUSED),
     "critical_alerts_firing": lambda: probes.critical_alerts_firing(REFUSED),
+    "alert_firing_count": lambda: probes.alert_firing_count(REFUSED, "ServiceDown"),
     "wait_for_alert": lambda: probes.wait_for_alert(REFUSED, "HighErrorRate", 0.1),
     "alert_routed": lambda: probes.alert_routed(REFUSED, "HighErrorRate"),
     "wait_for_routed_alert": lambda: probes.wait_for_routed_alert(REFUSED, "HighErrorRate"),
 }
-LOCAL_ONLY = {"restart_target", "stop_load", "load_statistics"}  # files on this machine, no URL
+LOCAL_ONLY = {"restart_target", "stop_load", "load_statistics", "halt_requested"}  # files here, no URL
 
 
 def test_every_activity_with_a_url_is_covered_by_the_refusal_test() -> None:
@@ -153,12 +153,16 @@ def test_a_non_allow_listed_target_is_refused_by_name_before_any_request(
     assert list(tmp_path.iterdir()) == []  # start_load spawned nothing, wrote nothing
 
 
-def test_the_configuration_can_allow_a_named_staging() -> None:
+def test_the_configuration_can_never_widen_the_allow_list() -> None:
+    with pytest.raises(TargetNotAllowed, match=r"staging\.example\.invalid"):
+        actions.inject_fault(REFUSED, configuration={"drillbit_allowed_targets": "0.0.0.0/0,staging.example.invalid"})
+
+
+def test_the_operator_can_allow_a_named_host(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DRILLBIT_CHAOS_ALLOW", "localhost:1")
     with pytest.raises(InvalidDefinition, match="target_admin_token"):
         # Allowed now, so it gets as far as needing its secret (and still sends nothing).
-        actions.inject_fault(
-            REFUSED, configuration={"drillbit_allowed_targets": "staging.example.invalid"}
-        )
+        actions.inject_fault("http://localhost:1")
 
 
 def test_activities_take_configuration_and_secrets_as_chaos_toolkit_injects_them() -> None:
@@ -207,3 +211,28 @@ def test_a_wrong_admin_token_is_refused_by_the_web_ui(tmp_path: Path) -> None:
         pytest.raises(UnexpectedStatus, match="403"),
     ):
         actions.start_drill_session(url, "checkout-slow-burn", secrets={"drill_api_token": "b" * 32})
+
+
+def _chaos(*args: str) -> Result:
+    """The stock ``chaos`` command line (Chaos Toolkit's own click app), run in-process."""
+    with warnings.catch_warnings():
+        # chaostoolkit's logger imports python-json-logger's old module path (deprecated there).
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from chaostoolkit.cli import cli as chaos_cli  # type: ignore[import-untyped]
+    return CliRunner().invoke(chaos_cli, ["--no-log-file", *args], catch_exceptions=False)
+
+
+def test_stock_chaos_discover_finds_the_installed_chaosdrillbit_distribution(tmp_path: Path) -> None:
+    done = _chaos("discover", "chaosdrillbit", "--no-install", "--discovery-path", str(tmp_path / "d.json"))
+    assert done.exit_code == 0, done.output
+    discovery = json.loads((tmp_path / "d.json").read_text())
+    assert discovery["extension"]["name"] == "chaosdrillbit"
+    assert {a["name"] for a in discovery["activities"]} == set(actions.__all__) | set(probes.__all__)
+
+
+@pytest.mark.parametrize("path", experiment_paths(), ids=lambda p: p.stem)
+def test_stock_chaos_validate_passes_the_experiment_without_a_var_file(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for key in [k for k in os.environ if k.startswith("DRILLBIT_")]:
+        monkeypatch.delenv(key)
+    done = _chaos("validate", str(path))
+    assert done.exit_code == 0, done.output

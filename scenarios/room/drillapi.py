@@ -38,7 +38,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from playbook.errors import RunFailed
 from scenarios.allowlist import AllowList
-from scenarios.chaosdrill.guard import UnexpectedStatus
+from scenarios.httpcall import UnexpectedStatus
 
 __all__ = [
     "ALERTMANAGER_RECEIVER_ROUTE",

@@ -23,16 +23,19 @@ from typing import Any
 
 import httpx
 
+from chaosdrillbit.guard import Configuration, Secrets, admin_call, call, guarded
 from playbook.errors import RunFailed
-from scenarios.chaosdrill.guard import Configuration, Secrets, admin_call, call, guarded
+from scenarios import faultstate
 from scenarios.load.runner import CURRENT, LoadRun, read_stats
 
 __all__ = [
+    "alert_firing_count",
     "alert_routed",
     "alerts_firing",
     "checkout_error_rate",
     "checkout_p95_seconds",
     "critical_alerts_firing",
+    "halt_requested",
     "load_statistics",
     "prometheus_error_rate",
     "prometheus_p95_seconds",
@@ -219,6 +222,24 @@ def alerts_firing(
 def critical_alerts_firing(prometheus_url: str, configuration: Configuration | None = None) -> int:
     """How many critical alerts are firing now (a steady state expects 0)."""
     return len(alerts_firing(prometheus_url, "critical", configuration))
+
+
+def alert_firing_count(prometheus_url: str, alertname: str, configuration: Configuration | None = None) -> int:
+    """How many ``alertname`` alerts are firing now (a stop condition expects 0)."""
+    return sum(
+        1
+        for alert in _alerts(prometheus_url, configuration)
+        if alert["labels"].get("alertname") == alertname and alert.get("state") == "firing"
+    )
+
+
+def halt_requested(stack_dir: str) -> bool:
+    """Whether the run was asked to stop (``drillbit chaos halt``, or the drill room's Halt).
+
+    The shipped experiments use it as a stop condition (a ``chaosaddons`` safeguard probe with
+    tolerance ``false``): it sends nothing, it looks for the stack's halt marker.
+    """
+    return faultstate.halt_requested(Path(stack_dir))
 
 
 def wait_for_alert(
