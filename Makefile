@@ -42,8 +42,11 @@ test: lint pytest
 loadtest: install
 	$(BIN)/python -m webui.load
 
+# Each benchmark merges its own key into bench/results.json.
 bench: install
 	$(BIN)/python bench/bench_simulator.py
+	$(BIN)/python bench/bench_cli_startup.py
+	$(BIN)/python bench/bench_hostile_yaml.py
 
 gameday: install system-deps
 	$(BIN)/drillbit gameday run scenarios/experiments/latency-injection.yaml --autopilot textbook
