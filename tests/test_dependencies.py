@@ -10,7 +10,7 @@ from importlib.metadata import packages_distributions
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-FIRST_PARTY = {"drillbit", "playbook", "simulator", "drills", "webui", "scenarios", "tests"}
+FIRST_PARTY = {"drillbit", "playbook", "simulator", "drills", "webui", "scenarios", "tests", "bench"}
 SOURCES = ["drillbit", "playbook", "simulator", "drills", "webui", "scenarios"]
 
 
