@@ -219,10 +219,12 @@ class _Builder:
 
 def _yaml_error(exc: yaml.YAMLError, text: str, source: str) -> InvalidDefinition:
     if isinstance(exc, ReaderError):
-        line = text[: max(exc.position, 0)].count("\n") + 1
-        what = f"#x{exc.character:04x}" if isinstance(exc.character, int) else repr(exc.character)
+        # Reading text (never bytes), PyYAML reports the code point of the refused character.
+        line = text[: exc.position].count("\n") + 1
         return InvalidDefinition(
-            f"invalid YAML: unacceptable character {what}: {exc.reason}", source=source, line=line
+            f"invalid YAML: unacceptable character #x{exc.character:04x}: {exc.reason}",
+            source=source,
+            line=line,
         )
     mark = getattr(exc, "problem_mark", None)
     problem = getattr(exc, "problem", None) or str(exc)

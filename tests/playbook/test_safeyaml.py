@@ -75,8 +75,10 @@ def test_a_nul_character_names_its_line() -> None:
     assert error.line == 2 and "#x0000" in error.message
 
 
-def test_a_tab_indent_names_its_line() -> None:
-    assert refusal("a:\n  b: 1\n\tc: 2\n").line == 3
+def test_a_tab_indent_names_its_line_and_what_pyyaml_found() -> None:
+    error = refusal("a:\n  b: 1\n\tc: 2\n")
+    assert error.line == 3
+    assert error.message == "invalid YAML: found character '\\t' that cannot start any token"
 
 
 def test_small_aliases_still_load_as_copies() -> None:
@@ -158,11 +160,15 @@ def test_read_definition_refuses_directories_missing_and_endless_files(tmp_path:
         assert caught.value.source == str(path)
 
 
-def test_check_yaml_file_refuses_a_bomb_and_leaves_json_to_its_loader(tmp_path: Path) -> None:
-    bomb = tmp_path / "experiment.yaml"
+@pytest.mark.parametrize("suffix", [".yaml", ".yml"])
+def test_check_yaml_file_refuses_a_bomb_and_leaves_json_to_its_loader(
+    tmp_path: Path, suffix: str
+) -> None:
+    bomb = tmp_path / f"experiment{suffix}"
     bomb.write_bytes(alias_bomb())
-    with pytest.raises(InvalidDefinition, match="YAML nodes"):
+    with pytest.raises(InvalidDefinition, match="YAML nodes") as caught:
         check_yaml_file(bomb)
+    assert caught.value.source == str(bomb)
     as_json = tmp_path / "experiment.json"
     as_json.write_text('{\n\t"title": "tabs are fine in JSON"\n}\n', encoding="utf-8")
     check_yaml_file(as_json)
