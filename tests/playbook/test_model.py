@@ -145,3 +145,12 @@ def test_role_rules_in_the_default(book: Playbook) -> None:
     required = {spec.role.value: spec.required_for for spec in book.roles}
     assert required["Incident Commander"] == ("SEV1", "SEV2")
     assert required["Scribe"] == ("SEV1",)
+
+
+def test_an_unknown_policy_names_the_known_ones_in_playbook_order(book: Playbook) -> None:
+    # playbook/data/default.yaml lists checkout, sev1, sev2, sev3, sev4 under escalation_policies.
+    with pytest.raises(KeyError) as caught:
+        book.policy("nope")
+    assert caught.value.args[0] == (
+        "unknown escalation policy 'nope' (known: checkout, sev1, sev2, sev3, sev4)"
+    )
