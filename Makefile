@@ -46,7 +46,7 @@ test: lint pytest
 MUTANTS ?= playbook.* simulator.stats.*
 mutation: install
 	rm -rf mutants
-	$(BIN)/mutmut run --max-children 1 $(MUTANTS)
+	$(BIN)/mutmut run --max-children 1 $(foreach m,$(MUTANTS),'$(m)')
 	$(BIN)/mutmut export-cicd-stats
 	cat mutants/mutmut-cicd-stats.json
 
