@@ -64,6 +64,8 @@ def test_a_bad_scalar_names_its_tag_in_yaml_short_form() -> None:
 def test_a_five_thousand_digit_integer_is_refused_not_converted() -> None:
     error = refusal(CASES["huge_integer"].decode())
     assert "5,000 characters" in error.message and "4300 digits" in error.message
+    # Python's advice after the ";" (raise the limit) is for programmers, not for the author.
+    assert "set_int_max_str_digits" not in error.message
 
 
 def test_non_utf8_bytes_name_the_line_of_the_first_bad_byte() -> None:
@@ -118,6 +120,7 @@ def test_an_alias_bomb_is_refused_by_arithmetic_not_by_building_it() -> None:
 def test_an_alias_to_its_own_ancestor_is_refused() -> None:
     error = refusal("a:\n  b: &x [1, {c: *x}]\n")
     assert "contains it" in error.message and error.line == 2
+    assert error.field == "a.b[1].c"  # where the alias is used
 
 
 @pytest.mark.parametrize("flow", [True, False])
@@ -209,3 +212,10 @@ def test_the_bomb_is_refused_in_a_process_capped_at_one_gib_and_twenty_cpu_secon
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-300:]
     assert "more than 100,000 YAML nodes" in done.stdout
+
+
+def test_a_merge_key_is_refused_with_its_line() -> None:
+    error = refusal("base: &b {x: 1}\nother:\n  <<: *b\n", source="m.yaml")
+    assert (error.source, error.line, error.message) == (
+        "m.yaml", 3, "YAML merge keys (<<) are not supported"
+    )
