@@ -10,8 +10,10 @@ from importlib.metadata import packages_distributions
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-FIRST_PARTY = {"drillbit", "playbook", "simulator", "drills", "webui", "scenarios", "tests", "bench"}
-SOURCES = ["drillbit", "playbook", "simulator", "drills", "webui", "scenarios"]
+FIRST_PARTY = {
+    "drillbit", "playbook", "simulator", "drills", "webui", "scenarios", "integrations", "tests", "bench",
+}
+SOURCES = ["drillbit", "playbook", "simulator", "drills", "webui", "scenarios", "integrations"]
 
 
 def imported_modules(directories: list[str]) -> set[str]:
