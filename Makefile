@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 # Debian packages the tests drive for real: the monitoring stack and a headless browser.
 SYSTEM_BINARIES := prometheus prometheus-alertmanager chromium
 
-.PHONY: install system-deps run test lint pytest bench loadtest gameday staging staging-stop clean
+.PHONY: install system-deps run test lint pytest bench mutation loadtest gameday staging staging-stop clean
 
 install: $(STAMP)
 
@@ -40,11 +40,25 @@ pytest: install system-deps
 
 test: lint pytest
 
+# Mutation testing, never part of `make test`: CPU-heavy, so one worker, run on demand.
+# MUTANTS picks mutmut's mutant names (module globs); [tool.mutmut] in pyproject.toml says
+# which files get mutants and which tests run. Add simulator.grouping.* and drills.scoring.*
+# (and their tests there) once those modules settle.
+MUTANTS ?= playbook.* simulator.stats.*
+mutation: install
+	rm -rf mutants
+	$(BIN)/mutmut run --max-children 1 $(foreach m,$(MUTANTS),'$(m)')
+	$(BIN)/mutmut export-cicd-stats
+	cat mutants/mutmut-cicd-stats.json
+
 loadtest: install
 	$(BIN)/python -m webui.load
 
+# Each benchmark merges its own key into bench/results.json.
 bench: install
 	$(BIN)/python bench/bench_simulator.py
+	$(BIN)/python bench/bench_cli_startup.py
+	$(BIN)/python bench/bench_hostile_yaml.py
 
 gameday: install system-deps
 	$(BIN)/drillbit gameday run scenarios/experiments/latency-injection.yaml --autopilot textbook
@@ -56,4 +70,4 @@ staging-stop: install
 	$(BIN)/python -m scenarios.stack down
 
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis mutants

@@ -1,63 +1,137 @@
-"""The ``drillbit`` command: one typer app; every DrillbitError becomes exit 2 and one line."""
+"""The ``drillbit`` command: sub-commands are imported only when they run.
+
+Adding a command
+    Write ``drillbit/commands/NAME.py`` with a ``register(app)`` that adds its commands (or
+    groups) to the typer ``app`` it is given, exactly as if ``app`` were the root, then add
+    ONE line to :data:`COMMANDS`: the command's name and the module. A module that adds
+    several top-level names gets a line per name. Nothing else is needed: ``drillbit --help``
+    lists it, and ``drillbit NAME`` imports that module alone, so ``classify`` never pays
+    for FastAPI, Chaos Toolkit or Locust.
+
+Errors
+    Every error exits 2 with one line on stderr and no traceback: a
+    :class:`~playbook.errors.DrillbitError` (a definition or request is wrong), a usage error
+    (missing option, bad value, unknown command; typer ships its own copy of click, whose
+    exceptions all derive from ``typer.TyperException``), or an ``OSError`` (a file that
+    cannot be read or written). Ctrl-C exits 130.
+"""
 
 from __future__ import annotations
 
+import importlib
 import sys
+from typing import Any, NoReturn
 
-import click
 import typer
+from typer.core import TyperGroup
 
-from drillbit.commands import chaos as chaos_commands
-from drillbit.commands import drill as drill_commands
-from drillbit.commands import export as export_commands
-from drillbit.commands import gameday as gameday_commands
-from drillbit.commands import grouping as grouping_commands
-from drillbit.commands import history as history_commands
-from drillbit.commands import imports as import_commands
-from drillbit.commands import playbook as playbook_commands
-from drillbit.commands import schedule as schedule_commands
-from drillbit.commands import serve as serve_commands
-from drillbit.commands import simulate as simulate_commands
 from playbook.errors import DrillbitError
 
-__all__ = ["app", "main"]
+__all__ = ["COMMANDS", "app", "main"]
+
+# Top-level command name -> module whose register(app) adds it; the order is --help's.
+COMMANDS: dict[str, str] = {
+    "classify": "drillbit.commands.playbook",
+    "oncall": "drillbit.commands.playbook",
+    "escalate": "drillbit.commands.playbook",
+    "render": "drillbit.commands.playbook",
+    "simulate": "drillbit.commands.simulate",
+    "serve": "drillbit.commands.serve",
+    "calibrate": "drillbit.commands.history",
+    "backtest": "drillbit.commands.history",
+    "playbook": "drillbit.commands.playbook",
+    "validate": "drillbit.commands.simulate",
+    "drill": "drillbit.commands.drill",
+    "gameday": "drillbit.commands.gameday",
+    "grouping": "drillbit.commands.grouping",
+    "import": "drillbit.commands.imports",
+    "schedule": "drillbit.commands.schedule",
+    "export": "drillbit.commands.export",
+    "chaos": "drillbit.commands.chaos",
+}
+
+
+def _module_commands(module_name: str) -> dict[str, Any]:
+    """The click commands a module's ``register(app)`` adds, keyed by name (imported once)."""
+    cached = _LOADED.get(module_name)
+    if cached is None:
+        scratch = typer.Typer()
+        importlib.import_module(module_name).register(scratch)
+        cached = _LOADED[module_name] = dict(typer.main.get_group(scratch).commands)
+    return cached
+
+
+_LOADED: dict[str, dict[str, Any]] = {}
+
+
+class LazyGroup(TyperGroup):
+    """The root group: knows its commands by name, imports a module when one is asked for.
+
+    Commands registered on ``app`` directly (``@app.command()``) still work, eagerly.
+    """
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return [*COMMANDS, *(name for name in super().list_commands(ctx) if name not in COMMANDS)]
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        module_name = COMMANDS.get(cmd_name)
+        if module_name is None:
+            return super().get_command(ctx, cmd_name)
+        command = _module_commands(module_name).get(cmd_name)
+        if command is None:
+            raise RuntimeError(f"{module_name}.register() adds no command {cmd_name!r}")
+        return command
+
 
 app = typer.Typer(
+    cls=LazyGroup,
     name="drillbit",
     help="Incident-response simulator and game-day trainer.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-playbook_commands.register(app)
-simulate_commands.register(app)
-drill_commands.register(app)
-serve_commands.register(app)
-gameday_commands.register(app)
-grouping_commands.register(app)
-import_commands.register(app)
-grouping_commands.register(app)
-schedule_commands.register(app)
-history_commands.register(app)
-export_commands.register(app)
-chaos_commands.register(app)
+
+
+@app.callback()
+def _root() -> None:
+    """Incident-response simulator and game-day trainer."""
+
+
+def _fail(message: str) -> NoReturn:
+    print(f"drillbit: error: {' '.join(message.split())}", file=sys.stderr)
+    sys.exit(2)
+
+
+def _usage(exc: typer.TyperException) -> NoReturn:
+    ctx = getattr(exc, "ctx", None)
+    path = ctx.command_path if ctx is not None else "drillbit"
+    if type(exc).__name__ == "NoArgsIsHelpError":
+        # The help itself was asked for by giving nothing: it goes to stdout (rich has
+        # already printed it there; plain click hands it over as the message).
+        if exc.message.strip():
+            print(exc.message)
+        _fail(f"{path}: missing command (listed above)")
+    hint = f" (try '{path} --help')" if ctx is not None else ""
+    _fail(f"{exc.format_message()}{hint}")
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Run the CLI; exit 2 with a one-line message on any drillbit error."""
+    """Run the CLI; any error exits 2 with one line on stderr."""
     command = typer.main.get_command(app)
     try:
         # Without standalone mode click returns a command's exit code instead of exiting.
         code = command.main(args=argv, prog_name="drillbit", standalone_mode=False)
     except DrillbitError as exc:
-        print(f"drillbit: error: {exc}", file=sys.stderr)
-        sys.exit(2)
-    except click.exceptions.Abort:
+        _fail(str(exc))
+    except typer.Abort:
         sys.exit(130)
-    except click.exceptions.Exit as exc:
+    except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(2)
+    except typer.TyperException as exc:
+        _usage(exc)
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename else ""
+        _fail(f"{where}{exc.strerror or exc}")
     if isinstance(code, int) and code != 0:
         sys.exit(code)

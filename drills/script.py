@@ -41,6 +41,7 @@ from playbook.context import AlertContext
 from playbook.errors import InvalidDefinition
 from playbook.loader import BadReference, LineMap, parse_yaml, validate_data
 from playbook.model import Playbook
+from playbook.safeyaml import read_definition
 from playbook.severity import severity_rank
 
 __all__ = [
@@ -365,10 +366,7 @@ def load_script(
     """
     source = str(path)
     if text is None:
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except OSError as exc:
-            raise InvalidDefinition(f"cannot read file: {exc.strerror}", source=source) from None
+        text = read_definition(path)
     data, lines = parse_yaml(text, source=source)
     _check_injects(data, lines, source)
     token = _PLAYBOOK.set(playbook)

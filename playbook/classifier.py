@@ -12,13 +12,18 @@ from __future__ import annotations
 import string
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
-import numpy as np
-import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from playbook.context import AlertContext
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+# numpy is imported inside the batch functions alone: the scalar classifier (and the CLI's
+# ``drillbit classify``) never pays its import.
 
 __all__ = [
     "Classification",
@@ -62,6 +67,8 @@ class Threshold(BaseModel):
         )
 
     def holds_array(self, values: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:
+        import numpy as np  # noqa: PLC0415 - see the note on numpy at the top
+
         mask = np.ones(values.shape, dtype=bool)
         if self.gte is not None:
             mask &= values >= self.gte
@@ -219,6 +226,8 @@ class ContextBatch:
     @classmethod
     def from_contexts(cls, contexts: Sequence[AlertContext]) -> ContextBatch:
         """Pack contexts into arrays (the inverse of :meth:`context`)."""
+        import numpy as np  # noqa: PLC0415 - see the note on numpy at the top
+
         return cls(
             service=np.array([c.service for c in contexts], dtype=np.str_),
             error_rate=np.array([c.error_rate for c in contexts], dtype=np.float64),
@@ -235,6 +244,8 @@ class ContextBatch:
 def _tier_mask(
     classifier: Classifier, services: npt.NDArray[np.str_], field: tuple[str, ...]
 ) -> npt.NDArray[np.bool_]:
+    import numpy as np  # noqa: PLC0415 - see the note on numpy at the top
+
     unique, inverse = np.unique(services, return_inverse=True)
     hit = np.array([classifier.tier_of(str(s)) in field for s in unique], dtype=bool)
     return hit[inverse] if unique.size else np.zeros(services.shape, dtype=bool)
@@ -243,6 +254,8 @@ def _tier_mask(
 def _batch_mask(
     classifier: Classifier, cond: Condition, batch: ContextBatch
 ) -> npt.NDArray[np.bool_]:
+    import numpy as np  # noqa: PLC0415 - see the note on numpy at the top
+
     mask = np.ones(len(batch), dtype=bool)
     if cond.tier is not None:
         mask &= _tier_mask(classifier, batch.service, cond.tier)
@@ -268,6 +281,8 @@ def classify_batch(
 
     Agrees element-wise with :func:`classify`: later rules only fill what earlier ones left.
     """
+    import numpy as np  # noqa: PLC0415 - see the note on numpy at the top
+
     n = len(batch)
     rule_index = np.full(n, -1, dtype=np.int64)
     open_ = np.ones(n, dtype=bool)

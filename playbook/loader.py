@@ -3,6 +3,7 @@
 Every definition in drillbit (playbooks, studies, drill scripts) passes through
 :func:`load_model`, so a bad file always fails the same way: one
 :class:`~playbook.errors.InvalidDefinition` naming the file, the YAML line and the field.
+The YAML itself is read by :mod:`playbook.safeyaml`, within its size, depth and node budgets.
 """
 
 from __future__ import annotations
@@ -11,16 +12,15 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from playbook.errors import InvalidDefinition
+from playbook.safeyaml import LineMap, dotted, parse_yaml, read_definition
 
 __all__ = ["BadReference", "LineMap", "load_model", "parse_yaml", "validate_data"]
 
 M = TypeVar("M", bound=BaseModel)
 Loc = tuple[str | int, ...]
-LineMap = dict[Loc, int]
 
 
 class BadReference(Exception):
@@ -33,65 +33,6 @@ class BadReference(Exception):
         self.loc = tuple(loc)
         self.message = message
         super().__init__(message)
-
-
-def _build(node: yaml.Node, path: Loc, lines: LineMap, source: str) -> Any:
-    """Turn a composed YAML node into plain data, recording each path's 1-based line."""
-    lines[path] = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        out: dict[Any, Any] = {}
-        for key_node, value_node in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                raise InvalidDefinition(
-                    "YAML merge keys (<<) are not supported",
-                    source=source,
-                    line=key_node.start_mark.line + 1,
-                )
-            key = _scalar(key_node)
-            if key in out:
-                raise InvalidDefinition(
-                    f"duplicate key {key!r}",
-                    source=source,
-                    line=key_node.start_mark.line + 1,
-                    field=_dotted((*path, key)),
-                )
-            child = (*path, key)
-            out[key] = _build(value_node, child, lines, source)
-            lines[child] = key_node.start_mark.line + 1
-        return out
-    if isinstance(node, yaml.SequenceNode):
-        return [_build(item, (*path, i), lines, source) for i, item in enumerate(node.value)]
-    return _scalar(node)
-
-
-def _scalar(node: yaml.Node) -> Any:
-    loader = yaml.SafeLoader("")
-    try:
-        return loader.construct_object(node, deep=True)
-    finally:
-        loader.dispose()
-
-
-def parse_yaml(text: str, *, source: str) -> tuple[Any, LineMap]:
-    """Parse YAML text into plain data plus a map from field path to line number."""
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = None if mark is None else mark.line + 1
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise InvalidDefinition(f"invalid YAML: {problem}", source=source, line=line) from None
-    if node is None:
-        raise InvalidDefinition("the file is empty", source=source, line=1)
-    lines: LineMap = {}
-    return _build(node, (), lines, source), lines
-
-
-def _dotted(loc: Sequence[str | int]) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
 
 
 def _line_for(loc: Loc, lines: Mapping[Loc, int]) -> int | None:
@@ -134,7 +75,7 @@ def validate_data(model: type[M], data: Any, lines: Mapping[Loc, int], *, source
             exc.message,
             source=source,
             line=_line_for(exc.loc, lines),
-            field=_dotted(exc.loc) or None,
+            field=dotted(exc.loc) or None,
         ) from None
     except ValidationError as exc:
         first = exc.errors(include_url=False)[0]
@@ -143,7 +84,7 @@ def validate_data(model: type[M], data: Any, lines: Mapping[Loc, int], *, source
         if first["type"] == "extra_forbidden":
             msg = "unknown field (not allowed here)"
         raise InvalidDefinition(
-            msg, source=source, line=_line_for(loc, lines), field=_dotted(loc) or None
+            msg, source=source, line=_line_for(loc, lines), field=dotted(loc) or None
         ) from None
 
 
@@ -151,9 +92,6 @@ def load_model(model: type[M], path: str | Path, *, text: str | None = None) -> 
     """Read ``path`` (or ``text`` labelled with it) and validate it as ``model``."""
     source = str(path)
     if text is None:
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except OSError as exc:
-            raise InvalidDefinition(f"cannot read file: {exc.strerror}", source=source) from None
+        text = read_definition(path)
     data, lines = parse_yaml(text, source=source)
     return validate_data(model, data, lines, source=source)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -24,7 +24,9 @@ from playbook.rubric import Rubric, default_rubric
 from playbook.schedules import Schedule, lint_schedule
 from playbook.services import Service
 from playbook.severity import SeverityLevel
-from playbook.templates import TemplateSet
+
+if TYPE_CHECKING:
+    from playbook.templates import TemplateSet
 
 __all__ = ["DEFAULT_PLAYBOOK_PATH", "Person", "Playbook", "default_playbook", "load_playbook"]
 
@@ -118,6 +120,9 @@ class Playbook(BaseModel):
 
     @cached_property
     def template_set(self) -> TemplateSet:
+        # Jinja is imported on first use: loading a playbook (``drillbit classify``) skips it.
+        from playbook.templates import TemplateSet  # noqa: PLC0415
+
         return TemplateSet(self.templates)
 
     def classify(self, ctx: AlertContext) -> Classification:

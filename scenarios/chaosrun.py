@@ -42,6 +42,7 @@ from chaoslib.secret import load_secrets  # type: ignore[import-untyped]
 from pydantic import BaseModel, ConfigDict
 
 from playbook.errors import InvalidDefinition, RunFailed
+from playbook.safeyaml import check_yaml_file
 from scenarios.journal import Judgement, judge_journal
 from scenarios.procs import python_env
 
@@ -151,6 +152,7 @@ def load_checked_experiment(path: Path) -> dict[str, Any]:
     Env-typed secrets must be resolvable, as with ``chaos run``. Raises
     :class:`InvalidDefinition` naming the file.
     """
+    check_yaml_file(path)  # bounded before chaoslib's own yaml.safe_load
     try:
         experiment: dict[str, Any] = load_experiment(str(path))
         chaos_experiment.ensure_experiment_is_valid(experiment)

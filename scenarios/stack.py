@@ -31,11 +31,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from drillbit.settings import load_settings
 from playbook.errors import DrillbitError, RunFailed
+from playbook.safeyaml import safe_load
 from scenarios.allowlist import AllowList
 from scenarios.load.runner import stop_recorded_load
 from scenarios.monitoring.alertmanager import (
@@ -490,7 +490,7 @@ def set_drill_receiver(
         config_text=path.read_text(),
         token=SecretStr(token_file.read_text()) if token_file.exists() else None,
     )
-    document = yaml.safe_load(backup.config_text)
+    document = safe_load(backup.config_text, source=str(path))
     has_token = target is not None and target.token is not None
     if target is not None and target.token is not None:
         write_secret(token_file, target.token.get_secret_value())

@@ -42,6 +42,7 @@ from playbook.errors import InvalidDefinition
 from playbook.loader import BadReference, LineMap, load_model, parse_yaml, validate_data
 from playbook.model import DEFAULT_PLAYBOOK_PATH, Playbook
 from playbook.roles import Role
+from playbook.safeyaml import read_definition
 from simulator.alertrouting import root_grouping
 from simulator.history_source import check_history_services, load_history
 from simulator.objectives import Objectives
@@ -363,11 +364,9 @@ def _book_source(
         return _BookSource(ref, context.source if context else "<inline playbook>", lines)
     path = DEFAULT_PLAYBOOK_PATH if ref == "default" else base_dir / ref
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise BadReference(
-            ("playbook",), f"cannot read playbook {str(path)!r}: {exc.strerror}"
-        ) from None
+        text = read_definition(path)
+    except InvalidDefinition as exc:
+        raise BadReference(("playbook",), f"cannot read playbook {str(path)!r}: {exc.message}") from None
     data, lines = parse_yaml(text, source=str(path))
     return _BookSource(data, str(path), lines)
 
@@ -492,10 +491,7 @@ def load_study(path: str | Path, *, text: str | None = None) -> Study:
     path = Path(path)
     source = str(path)
     if text is None:
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise InvalidDefinition(f"cannot read file: {exc.strerror}", source=source) from None
+        text = read_definition(path)
     _, lines = parse_yaml(text, source=source)
     with _loading(_Context(path.parent, source, lines)):
         return load_model(Study, path, text=text)

@@ -10,9 +10,8 @@ from typing import Annotated
 from zoneinfo import ZoneInfo
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
+from drillbit.commands.output import err, out, table
 from playbook.context import AlertContext
 from playbook.coverage import coverage_warnings
 from playbook.errors import InvalidDefinition
@@ -27,10 +26,6 @@ PlaybookOpt = Annotated[
     typer.Option("--playbook", help="playbook YAML (default: the shipped default playbook)"),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON")]
-
-out = Console()
-err = Console(stderr=True)
-
 
 def _load(path: Path | None) -> Playbook:
     return load_playbook(path or DEFAULT_PLAYBOOK_PATH)
@@ -80,15 +75,16 @@ def check(
     book = _load(file)
     start = datetime.now(UTC) if now is None else _aware(now, lambda: "UTC")
     source = file or DEFAULT_PLAYBOOK_PATH
-    table = Table(title=f"playbook {book.name!r} ({source})")
-    for column in ("severity", "response", "RTO", "updates", "paged", "policy"):
-        table.add_column(column)
+    summary = table(
+        f"playbook {book.name!r} ({source})",
+        ("severity", "response", "RTO", "updates", "paged", "policy"),
+    )
 
     def minutes(value: float | None) -> str:
         return "-" if value is None else f"{value:g} min"
 
     for level in book.severities:
-        table.add_row(
+        summary.add_row(
             f"{level.name} {level.label}",
             level.response or minutes(level.response_minutes),
             minutes(level.resolution_minutes),
@@ -96,15 +92,15 @@ def check(
             ", ".join(level.who_is_paged) or "ticket",
             level.escalation_policy or "-",
         )
-    out.print(table)
-    out.print(
+    out().print(summary)
+    out().print(
         f"{len(book.classifier.rules)} classifier rules, {len(book.roles)} roles, "
         f"{len(book.people)} people, {len(book.schedules)} schedules, "
         f"{len(book.escalation_policies)} escalation policies: valid"
     )
     gaps = [w for schedule in book.schedules for w in coverage_warnings(schedule, start)]
     for warning in [*book.warnings(), *gaps]:
-        err.print(f"warning: {warning}", style="yellow", highlight=False, soft_wrap=True)
+        err().print(f"warning: {warning}", style="yellow", highlight=False, soft_wrap=True)
 
 
 def classify(
@@ -144,7 +140,7 @@ def classify(
             )
         )
     else:
-        out.print(
+        out().print(
             f"[bold]{verdict.severity}[/bold] ({verdict.rule or 'default'}): {verdict.reason}"
         )
 
@@ -166,7 +162,7 @@ def oncall(
     if as_json:
         print(json.dumps({"schedule": schedule, "at": instant.isoformat(), "on_call": people}))
     else:
-        out.print(f"{schedule} at {instant.isoformat()}: {', '.join(people) or 'nobody'}")
+        out().print(f"{schedule} at {instant.isoformat()}: {', '.join(people) or 'nobody'}")
 
 
 def escalate(
@@ -212,9 +208,10 @@ def escalate(
     if as_json:
         print(json.dumps(rows))
         return
-    table = Table(title=f"escalation policy {pol.name!r}")
-    for column in ("minute", "rule", "loop", "targets", *(["people"] if at else [])):
-        table.add_column(column)
+    timeline_table = table(
+        f"escalation policy {pol.name!r}",
+        ("minute", "rule", "loop", "targets", *(["people"] if at else [])),
+    )
     for row in rows:
         cells = [
             f"{row['minute']:g}",
@@ -225,8 +222,8 @@ def escalate(
         if at is not None:
             people = ", ".join(row["people"]) or "nobody"
             cells.append(people + (" (skipped: next rule now)" if row["skipped"] else ""))
-        table.add_row(*cells)
-    out.print(table)
+        timeline_table.add_row(*cells)
+    out().print(timeline_table)
 
 
 def render(

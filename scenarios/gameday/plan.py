@@ -23,6 +23,7 @@ from drills.library import library_paths
 from drills.script import DrillScript, load_script
 from playbook.errors import InvalidDefinition
 from playbook.model import Playbook, default_playbook
+from playbook.safeyaml import check_yaml_file
 from scenarios.allowlist import AllowList
 from scenarios.chaosallow import ALLOW_FILE_ENV, operator_allow
 from scenarios.chaosrun import (
@@ -192,6 +193,7 @@ def check(options: GameDayOptions) -> Checked:
     path = options.experiment
     if not path.is_file():
         raise InvalidDefinition(f"no experiment file {path}", source=str(path))
+    check_yaml_file(path)  # bounded before chaoslib's own yaml.safe_load
     try:
         experiment: dict[str, Any] = load_experiment(str(path))
     except ChaosException as exc:

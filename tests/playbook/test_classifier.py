@@ -202,3 +202,96 @@ def test_threshold_needs_a_bound() -> None:
                 "default_severity": "SEV4",
             }
         )
+
+
+# --- random rule sets: every operator, tier, service and flag branch ---------------------
+# Bounds and observed values come from one small pool, so a value often equals a bound and
+# gt/gte and lt/lte disagree; a few free floats keep the rest of the range honest.
+POOL = [0.0, 1.0, 5.0, 10.0, 25.0, 50.0, 100.0]
+pooled = st.one_of(st.sampled_from(POOL), st.floats(min_value=0, max_value=100, allow_nan=False))
+BOUNDS = ("gte", "gt", "lte", "lt")
+thresholds = st.dictionaries(st.sampled_from(BOUNDS), pooled, min_size=1, max_size=4)
+counts = st.dictionaries(st.sampled_from(BOUNDS), st.sampled_from([0, 1, 2, 3]), min_size=1)
+TIERS = {"critical": ("payments", "auth"), "high": ("search",)}
+TIER_NAMES = [*TIERS, "standard"]
+RANDOM_SERVICES = ["payments", "auth", "search", "blog"]
+CONDITION_FIELDS = {
+    "tier": st.lists(st.sampled_from(TIER_NAMES), min_size=1, max_size=2),
+    "service": st.lists(st.sampled_from(RANDOM_SERVICES), min_size=1, max_size=2),
+    "error_rate": thresholds,
+    "latency_p99_ms": thresholds,
+    "affected_users_pct": thresholds,
+    "duration_minutes": thresholds,
+    "dependent_services": counts,
+    "is_data_loss": st.booleans(),
+    "is_security_event": st.booleans(),
+    "is_revenue_impacting": st.booleans(),
+}
+# One or two fields per rule, so rules fire often enough for their operators to decide.
+conditions = st.lists(st.sampled_from(sorted(CONDITION_FIELDS)), unique=True, max_size=2).flatmap(
+    lambda names: st.fixed_dictionaries({n: CONDITION_FIELDS[n] for n in names})
+)
+classifiers = st.lists(
+    st.tuples(conditions, st.sampled_from(["SEV1", "SEV2", "SEV3"])), max_size=6
+).map(
+    lambda rules: Classifier.model_validate(
+        {
+            "service_tiers": TIERS,
+            "rules": [
+                {"id": f"r{i}", "severity": sev, "when": when, "reason": "r"}
+                for i, (when, sev) in enumerate(rules)
+            ],
+            "default_severity": "SEV4",
+        }
+    )
+)
+random_contexts = st.builds(
+    AlertContext,
+    service=st.sampled_from(RANDOM_SERVICES),
+    error_rate=pooled,
+    latency_p99_ms=pooled,
+    affected_users_pct=pooled,
+    duration_minutes=pooled,
+    is_data_loss=st.booleans(),
+    is_security_event=st.booleans(),
+    is_revenue_impacting=st.booleans(),
+    dependent_services=st.lists(st.sampled_from(["a", "b", "c"]), max_size=3).map(tuple),
+)
+
+
+@settings(max_examples=120, deadline=None)
+@given(classifier=classifiers, batch=st.lists(random_contexts, max_size=30))
+def test_batch_and_scalar_classifiers_agree_on_random_rule_sets(
+    classifier: Classifier, batch: list[AlertContext]
+) -> None:
+    severities, rules = classify_batch(classifier, ContextBatch.from_contexts(batch))
+    expected = [classify(classifier, c) for c in batch]
+    assert list(severities) == [v.severity for v in expected]
+    assert [f"r{i}" if i >= 0 else None for i in rules] == [v.rule for v in expected]
+
+
+def _one_bound(bound: str, limit: float) -> Classifier:
+    return Classifier.model_validate(
+        {
+            "rules": [{"id": "r", "severity": "SEV1", "when": {"error_rate": {bound: limit}},
+                       "reason": "r"}],
+            "default_severity": "SEV4",
+        }
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("bound", "below", "at", "above"),
+    # By the meaning of the words: gte and lte include the bound, gt and lt exclude it.
+    [("gte", False, True, True), ("gt", False, False, True),
+     ("lte", True, True, False), ("lt", True, False, False)],
+)  # fmt: skip
+def test_each_bound_includes_or_excludes_its_limit_in_both_forms(
+    bound: str, below: bool, at: bool, above: bool
+) -> None:
+    classifier = _one_bound(bound, 10.0)
+    batch = [AlertContext(service="x", error_rate=v) for v in (9.5, 10.0, 10.5)]
+    fired = [classify(classifier, c).rule == "r" for c in batch]
+    _, rules = classify_batch(classifier, ContextBatch.from_contexts(batch))
+    assert fired == [below, at, above]
+    assert [int(i) == 0 for i in rules] == [below, at, above]

@@ -145,3 +145,33 @@ def test_role_rules_in_the_default(book: Playbook) -> None:
     required = {spec.role.value: spec.required_for for spec in book.roles}
     assert required["Incident Commander"] == ("SEV1", "SEV2")
     assert required["Scribe"] == ("SEV1",)
+
+
+def test_an_unknown_policy_names_the_known_ones_in_playbook_order(book: Playbook) -> None:
+    # playbook/data/default.yaml lists checkout, sev1, sev2, sev3, sev4 under escalation_policies.
+    with pytest.raises(KeyError) as caught:
+        book.policy("nope")
+    assert caught.value.args[0] == (
+        "unknown escalation policy 'nope' (known: checkout, sev1, sev2, sev3, sev4)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("section", "what"),
+    [("severities", "severity"), ("schedules", "schedule"),
+     ("escalation_policies", "escalation policy"), ("people", "person")],
+)  # fmt: skip
+def test_a_duplicate_name_names_its_section_index_and_kind(
+    tmp_path: Path, section: str, what: str
+) -> None:
+    import yaml
+
+    data = yaml.safe_load(DEFAULT_TEXT)
+    first = data[section][0]["name"]
+    data[section][1]["name"] = first
+    path = tmp_path / "dup.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    with pytest.raises(InvalidDefinition) as caught:
+        load_playbook(path)
+    assert caught.value.field == f"{section}[1].name"
+    assert caught.value.message == f"duplicate {what} name {first!r}"

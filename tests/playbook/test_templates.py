@@ -476,3 +476,11 @@ def test_only_real_headings_open_sections() -> None:
         "What Went Well",
     ]
     assert missing_sections(text, ("What Went Poorly",)) == []
+
+
+def test_the_shipped_template_ids_are_their_file_names_less_the_plain_suffixes() -> None:
+    # playbook/templates/: *.txt.j2 and *.md.j2 lose both suffixes, *.html.j2 keeps ".html".
+    assert TemplateSet().names() == (
+        "customer_initial", "declaration", "postmortem", "resolution", "status_update",
+        "status_update.html",
+    )  # fmt: skip
