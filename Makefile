@@ -45,6 +45,7 @@ loadtest: install
 
 bench: install
 	$(BIN)/python bench/bench_simulator.py
+	$(BIN)/python bench/bench_world.py
 
 gameday: install system-deps
 	$(BIN)/drillbit gameday run scenarios/experiments/latency-injection.yaml --autopilot textbook
