@@ -10,6 +10,7 @@ the same operations reads the same world.
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -65,6 +66,9 @@ class World:
         self._history = History()
         self._budget = 1 - spec.slo_availability
         self._keys = [(name, s.name) for s in spec.services for name in rules_for(s)]
+        # Sessions share worlds (a reopened session forks the last one): reads extend the
+        # cache, so every read and write holds the lock.
+        self._lock = threading.RLock()
 
     @property
     def operations(self) -> list[tuple[float, Operation]]:
@@ -72,13 +76,14 @@ class World:
 
     def add(self, at: float, op: Operation) -> None:
         """Record an operation at drill minute ``at`` (felt from the next whole minute)."""
-        self._ops.append((at, op))
-        self._changes = timed_changes(self.spec, self._ops)
-        keep = max(0, math.floor(at) + 1)
-        del self._snapshots[keep:]
-        del self._tracks[keep:]
-        del self._alerts[keep:]
-        self._history.truncate(len(self._snapshots))
+        with self._lock:
+            self._ops.append((at, op))
+            self._changes = timed_changes(self.spec, self._ops)
+            keep = max(0, math.floor(at) + 1)
+            del self._snapshots[keep:]
+            del self._tracks[keep:]
+            del self._alerts[keep:]
+            self._history.truncate(len(self._snapshots))
 
     def fork(self, ops: Iterable[tuple[float, Operation]]) -> World:
         """Another run of the same world with other operations (what-if, for scoring).
@@ -87,14 +92,15 @@ class World:
         """
         ops = list(ops)
         other = World(self.spec, seed=self.seed, start_hour=self.start_hour, ops=ops)
-        common = 0
-        while common < min(len(ops), len(self._ops)) and ops[common] == self._ops[common]:
-            common += 1
-        differ = [at for at, _ in ops[common:]] + [at for at, _ in self._ops[common:]]
-        keep = len(self._snapshots) if not differ else min(len(self._snapshots), math.floor(min(differ)) + 1)
-        other._snapshots = self._snapshots[:keep]
-        other._tracks = self._tracks[:keep]
-        other._alerts = self._alerts[:keep]
+        with self._lock:
+            common = 0
+            while common < min(len(ops), len(self._ops)) and ops[common] == self._ops[common]:
+                common += 1
+            differ = [at for at, _ in ops[common:]] + [at for at, _ in self._ops[common:]]
+            keep = len(self._snapshots) if not differ else min(len(self._snapshots), math.floor(min(differ)) + 1)
+            other._snapshots = self._snapshots[:keep]
+            other._tracks = self._tracks[:keep]
+            other._alerts = self._alerts[:keep]
         for snap in other._snapshots:
             other._history.append(snap.metrics)
         return other
@@ -103,19 +109,22 @@ class World:
     def at(self, minute: int) -> Snapshot:
         """The world at ``minute`` (computed up to it if needed)."""
         minute = max(0, min(int(minute), _MAX_MINUTE))
-        while len(self._snapshots) <= minute:
-            self._advance()
-        return self._snapshots[minute]
+        with self._lock:
+            while len(self._snapshots) <= minute:
+                self._advance()
+            return self._snapshots[minute]
 
     def history(self, start: int, end: int) -> list[Snapshot]:
         """Snapshots for minutes ``start`` to ``end`` inclusive."""
-        self.at(end)
-        return self._snapshots[max(0, start): end + 1]
+        with self._lock:
+            self.at(end)
+            return self._snapshots[max(0, start): end + 1]
 
     def alert_changes(self, minute: int) -> list[AlertChange]:
         """Alerts that fire or resolve at ``minute``."""
-        self.at(minute)
-        return self._alerts[minute]
+        with self._lock:
+            self.at(minute)
+            return self._alerts[max(0, min(int(minute), _MAX_MINUTE))]
 
     def next_alert_change(self, after: int, horizon: int) -> list[AlertChange] | None:
         """The first group of alert changes in ``(after, horizon]``, or None."""
