@@ -12,7 +12,6 @@ process on a free loopback port. Waiting is Playwright's auto-waiting ``expect``
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
