@@ -59,6 +59,7 @@ bench: install
 	$(BIN)/python bench/bench_simulator.py
 	$(BIN)/python bench/bench_cli_startup.py
 	$(BIN)/python bench/bench_hostile_yaml.py
+	$(BIN)/python bench/bench_world.py
 
 gameday: install system-deps
 	$(BIN)/drillbit gameday run scenarios/experiments/latency-injection.yaml --autopilot textbook

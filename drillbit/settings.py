@@ -87,6 +87,10 @@ class Settings(BaseModel):
         default=None, description="SQLite file of drill rooms and sessions; default DATA_DIR/drillbit.db"
     )
     playbook: Path | None = Field(default=None, description="the web UI's playbook YAML; default: shipped")
+    drills_dir: str = Field(
+        default="",
+        description="a team's drill directories (':'-separated), searched before the shipped library",
+    )
     db_synchronous: Literal["FULL", "NORMAL"] = Field(
         default="NORMAL",
         description=(

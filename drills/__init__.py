@@ -8,9 +8,14 @@ The public surface a web layer or a script uses::
     session.start(speed=10); session.pause(); session.resume(); session.set_speed(30)
     session.join("alice")
     session.act("alice", Declare(severity="SEV2", title="Checkout errors"))  # or ActionRefused
+    session.act("bob", Look(evidence="logs", service="order-service", level="error"))  # evidence
+    session.act("bob", Hypothesis(service="order-service", category="code_change"))
+    session.act("bob", Operate(verb="rollback", target="order-service", version="v2.4.0"))
+    session.world                                          # the drill's live model (drills.world)
     events_since(session, offset)                          # participant view of new records
     participant_view(session, "alice"); facilitator_view(session)
     score_session(session.records(), ...); render(report, "html")
+    render_debrief(debrief(session.records(), ...), "md")  # ideal path, gaps, HSEEP AAR/IP
 """
 
 from drills.actions import (
@@ -22,18 +27,24 @@ from drills.actions import (
     ChangeSeverity,
     Declare,
     Escalate,
+    Hypothesis,
+    Look,
+    Operate,
     PostUpdate,
     ReleaseRole,
+    Reply,
     Resolve,
+    RootCause,
     WritePostmortem,
     action_adapter,
     decide,
 )
 from drills.autopilot import FLAWS, PROFILES, Profile, run_autopilot
 from drills.clock import SystemClock, VirtualClock, WallClock
+from drills.debrief import Debrief, debrief, render_debrief
 from drills.errors import ActionRefused, SessionNotFound, StoreFailed, UnknownScript
 from drills.events import DrillEvent, Record
-from drills.library import LIBRARY_DIR, find_script, load_library
+from drills.library import DRILLS_DIR_ENV, LIBRARY_DIR, check_drill, find_script, load_library
 from drills.live import play_live
 from drills.manager import Created, SessionManager, rubric_of
 from drills.postmortem import draft_postmortem, parse_action_items
@@ -53,6 +64,7 @@ from drills.views import (
 )
 
 __all__ = [
+    "DRILLS_DIR_ENV",
     "FLAWS",
     "LIBRARY_DIR",
     "PROFILES",
@@ -66,6 +78,7 @@ __all__ = [
     "Comparison",
     "Created",
     "CriterionScore",
+    "Debrief",
     "Declare",
     "DrillEvent",
     "DrillScript",
@@ -74,13 +87,18 @@ __all__ = [
     "Escalate",
     "EventsPage",
     "FacilitatorView",
+    "Hypothesis",
     "Inject",
+    "Look",
+    "Operate",
     "ParticipantView",
     "PostUpdate",
     "Profile",
     "Record",
     "ReleaseRole",
+    "Reply",
     "Resolve",
+    "RootCause",
     "ScoreReport",
     "SessionManager",
     "SessionNotFound",
@@ -92,7 +110,9 @@ __all__ = [
     "WallClock",
     "WritePostmortem",
     "action_adapter",
+    "check_drill",
     "compare",
+    "debrief",
     "decide",
     "draft_postmortem",
     "events_since",
@@ -104,6 +124,7 @@ __all__ = [
     "participant_view",
     "play_live",
     "render",
+    "render_debrief",
     "replay",
     "rubric_of",
     "run_autopilot",

@@ -21,8 +21,16 @@ apply_mitigation    a mitigation of the script's catalogue, not applied before; 
 escalate            an alert has fired; not resolved; a policy or an explicit target
 change_severity     declared; not resolved; a known severity different from the current
 resolve             declared; not resolved yet
-write_postmortem    resolved; some text; valid action items
+write_postmortem    resolved; some text; valid action items; a root cause (service,
+                    category) names a service of the world
+operate             a drill with a world; the world has the target and what the verb
+                    needs (a known version, flag, credential...); not resolved
+look                a drill with a world; evidence of a service the world has
+hypothesis          a drill with a world; a service it has and a category of the taxonomy
+reply               a stakeholder message that has arrived; some text
 ==================  =====================================================================
+
+``look`` records what it showed (``drills/evidence.py``), so the answer is in the log.
 """
 
 from __future__ import annotations
@@ -32,11 +40,24 @@ from typing import Annotated, Literal, TypedDict
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
+from drills import evidence
 from drills.errors import ActionRefused
-from drills.events import DrillEvent, RoleReleased
+from drills.events import (
+    DrillEvent,
+    Evidence,
+    EvidenceViewed,
+    HypothesisRecorded,
+    Operated,
+    RoleReleased,
+    RootCauseStated,
+    StakeholderReplied,
+)
 from drills.postmortem import filled_sections, parse_action_items
 from drills.script import DrillScript
 from drills.state import DrillState
+from drills.world.ops import Operation, OperationRefused, check
+from drills.world.run import World
+from drills.world.spec import Category
 from playbook.events import (
     Acknowledged,
     ActionItem,
@@ -64,9 +85,14 @@ __all__ = [
     "ChangeSeverity",
     "Declare",
     "Escalate",
+    "Hypothesis",
+    "Look",
+    "Operate",
     "PostUpdate",
     "ReleaseRole",
+    "Reply",
     "Resolve",
+    "RootCause",
     "WritePostmortem",
     "action_adapter",
     "decide",
@@ -133,12 +159,56 @@ class Resolve(_Action):
     summary: str = Field(default="", max_length=_TEXT)
 
 
+class RootCause(_Action):
+    """A cause in the generic taxonomy: which service, which category, and in words."""
+
+    service: str = Field(min_length=1, max_length=100)
+    category: Category
+    text: str = Field(default="", max_length=_TEXT)
+
+
 class WritePostmortem(_Action):
     type: Literal["write_postmortem"] = "write_postmortem"
     text: str = Field(max_length=100_000)
     action_items: tuple[ActionItem, ...] | None = Field(
         default=None, description="None: read from the Action Items table of the text"
     )
+    root_cause: RootCause | None = None
+
+
+class Operate(Operation):
+    """A generic operation on the world (see ``drills/world/ops.py`` for the verbs)."""
+
+    type: Literal["operate"] = "operate"
+
+    def operation(self) -> Operation:
+        return Operation.model_validate(self.model_dump(exclude={"type"}))
+
+
+class Look(_Action):
+    """Look something up: metrics, logs, the change feed, a runbook, dependencies, on-call."""
+
+    type: Literal["look"] = "look"
+    evidence: Evidence
+    service: str | None = Field(default=None, max_length=100)
+    text: str = Field(default="", max_length=200)
+    level: Literal["debug", "info", "warning", "error", "critical"] | None = None
+    start: float | None = Field(default=None, ge=0)
+    end: float | None = Field(default=None, ge=0)
+    name: str | None = Field(default=None, max_length=100, description="runbook")
+
+
+class Hypothesis(_Action):
+    type: Literal["hypothesis"] = "hypothesis"
+    service: str = Field(min_length=1, max_length=100)
+    category: Category
+    text: str = Field(default="", max_length=_TEXT)
+
+
+class Reply(_Action):
+    type: Literal["reply"] = "reply"
+    message_id: str = Field(min_length=1, max_length=100)
+    text: str = Field(max_length=_TEXT)
 
 
 Action = Annotated[
@@ -152,7 +222,11 @@ Action = Annotated[
     | Escalate
     | ChangeSeverity
     | Resolve
-    | WritePostmortem,
+    | WritePostmortem
+    | Operate
+    | Look
+    | Hypothesis
+    | Reply,
     Field(discriminator="type"),
 ]
 action_adapter: TypeAdapter[Action] = TypeAdapter(Action)
@@ -193,6 +267,7 @@ def decide(
     script: DrillScript,
     playbook: Playbook,
     incident_id: str,
+    world: World | None = None,
 ) -> Produced:
     """The events ``action`` by ``actor`` at drill minute ``at`` produces, or ActionRefused."""
     name = action.type
@@ -299,7 +374,16 @@ def decide(
                 except ValueError as exc:
                     raise ActionRefused(name, str(exc)) from None
             sections = filled_sections(action.text)
-            return [(PostmortemWritten(**base, sections=sections, action_items=items, text=action.text), None)]
+            produced: Produced = [
+                (PostmortemWritten(**base, sections=sections, action_items=items, text=action.text), None)
+            ]
+            if action.root_cause is not None:
+                rc = action.root_cause
+                _world_service(world, rc.service, name)
+                produced.append((RootCauseStated(**base, service=rc.service, category=rc.category, text=rc.text), None))
+            return produced
+        case Operate() | Look() | Hypothesis() | Reply():
+            return _world_action(action, base, state, script, playbook, world)
     raise ActionRefused(name, "unknown action")  # pragma: no cover - the union is exhaustive
 
 
@@ -335,3 +419,75 @@ def _escalate(
         for target in targets
     )
     return produced
+
+
+def _world_service(world: World | None, service: str, action: str) -> World:
+    _needs(world is not None, action, "this drill has no world model")
+    assert world is not None
+    _needs(service in world.spec.names, action, f"no service {service!r} (known: {', '.join(world.spec.names)})")
+    return world
+
+
+def _world_action(
+    action: Operate | Look | Hypothesis | Reply,
+    base: _Common,
+    state: DrillState,
+    script: DrillScript,
+    playbook: Playbook,
+    world: World | None,
+) -> Produced:
+    name = action.type
+    at = base["at"]
+    match action:
+        case Reply():
+            _needs(action.message_id in state.messages, name, f"no message {action.message_id!r} has arrived")
+            _needs(bool(action.text), name, "a reply needs some text")
+            return [(StakeholderReplied(**base, message_id=action.message_id, text=action.text), action.message_id)]
+        case Hypothesis():
+            _world_service(world, action.service, name)
+            return [(HypothesisRecorded(**base, service=action.service, category=action.category, text=action.text), None)]
+        case Operate():
+            w = _world_service(world, action.target, name)
+            _needs(not state.resolved, name, "the incident is resolved")
+            op = action.operation()
+            try:
+                check(op, w.spec)
+            except OperationRefused as exc:
+                raise ActionRefused(name, str(exc)) from None
+            return [(Operated(**base, operation=op, label=op.label()), op.target)]
+        case Look():
+            _needs(world is not None, name, "this drill has no world model")
+            assert world is not None
+            request = action.model_dump(exclude={"type"}, exclude_none=True)
+            result = _look(action, world, state, script, playbook, at)
+            return [(EvidenceViewed(**base, evidence=action.evidence, request=request, result=result), None)]
+    raise ActionRefused(name, "unknown action")  # pragma: no cover
+
+
+def _look(action: Look, world: World, state: DrillState, script: DrillScript, playbook: Playbook,
+          at: float) -> object:
+    name = action.type
+    spec = world.spec
+    if action.service is not None:
+        _world_service(world, action.service, name)
+    if action.start is not None and action.end is not None:
+        _needs(action.start <= action.end, name, "the window starts after it ends")
+    match action.evidence:
+        case "metrics":
+            _needs(action.service is not None, name, "name the service whose metrics to show")
+            assert action.service is not None
+            return evidence.metrics_window(world, action.service, at, action.start, action.end)
+        case "logs":
+            return evidence.log_search(world, at, service=action.service, text=action.text, level=action.level,
+                                       start=action.start, end=action.end)
+        case "changes":
+            return evidence.change_feed(spec, world, at)
+        case "dependencies":
+            return evidence.dependency_map(spec, world, at)
+        case "oncall":
+            return evidence.oncall_status(playbook, state, script.clock_start, at)
+        case "runbook":
+            text = evidence.runbook(action.name or "")
+            _needs(text is not None, name, f"no runbook {action.name!r} (known: {', '.join(evidence.runbook_names())})")
+            return {"name": action.name, "markdown": text}
+    raise ActionRefused(name, "unknown evidence")  # pragma: no cover

@@ -18,7 +18,19 @@ no-comms          never posts a status-page, internal or executive update       
                                                                                     update_content
 wrong-fix         first applies the harmful (or risky) mitigation, the right one     mitigation_choice,
                   20 minutes later                                                  mitigate_time
+wrong-diagnosis   settles on a wrong hypothesis and writes it in the postmortem     diagnosis
+                  (still applies the runbook's fix)
+red-herring       chases the red herring first (a hypothesis and an operation on    investigation
+                  it), then recovers
+no-mitigation     acknowledges, declares, communicates, never fixes anything (so    mitigate_time,
+                  never resolves nor writes the postmortem)                        mitigation_choice,
+                                                                                    postmortem
 ================  ==============================================================  ============
+
+On a drill with a world the team also investigates and hypothesises (``worldplay.py``); the
+last three profiles differ from ``textbook`` only there (on a script without a world they
+play like ``textbook``, except ``no-mitigation``). A drill that is not resolved by its
+``duration_minutes`` ends then.
 
 The autopilot reads the script's truth to choose its mitigation and severity: it is a test
 double for a team, not a player.
@@ -26,7 +38,7 @@ double for a team, not a player.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 from drills.actions import (
@@ -41,12 +53,14 @@ from drills.actions import (
     WritePostmortem,
 )
 from drills.clock import VirtualClock
+from drills.director import LOOKAHEAD
 from drills.errors import UnknownScript
 from drills.narrative import clock_time
 from drills.postmortem import draft_postmortem
 from drills.script import DrillScript, Mitigation
 from drills.session import DrillSession
 from drills.state import DrillState
+from drills.worldplay import WorldHabits, plan_world
 from playbook.roles import Role
 
 __all__ = ["FLAWS", "PROFILES", "TEAM", "Move", "Profile", "plan", "profile", "run_autopilot"]
@@ -78,6 +92,7 @@ class Profile:
     correct_after: float = 20.0
     resolve_after: float = 3.0
     postmortem_after: float = 120.0
+    world: WorldHabits = field(default_factory=WorldHabits)
 
 
 _TEXTBOOK = Profile("textbook", "does everything the playbook asks, on time")
@@ -90,7 +105,15 @@ PROFILES: dict[str, Profile] = {
         replace(_TEXTBOOK, name="no-comms", description="never posts an update", comms=False),
         replace(_TEXTBOOK, name="wrong-fix",
                 description="tries the harmful (or risky) fix first, the right one 20 minutes later",
-                wrong_fix=True),
+                wrong_fix=True, world=WorldHabits(wrong_fix=True)),
+        replace(_TEXTBOOK, name="wrong-diagnosis",
+                description="settles on a wrong hypothesis and writes it in the postmortem",
+                world=WorldHabits(diagnosis="wrong")),
+        replace(_TEXTBOOK, name="red-herring", description="chases the red herring first, then recovers",
+                world=WorldHabits(red_herring=True)),
+        replace(_TEXTBOOK, name="no-mitigation",
+                description="acknowledges, declares, communicates, never fixes anything",
+                world=WorldHabits(mitigate=False)),
     )
 }
 # The criteria each flawed profile's habit should cost (and no others).
@@ -99,6 +122,9 @@ FLAWS: dict[str, frozenset[str]] = {
     "slow-to-declare": frozenset({"declare"}),
     "no-comms": frozenset({"status_page", "internal_updates", "update_content"}),
     "wrong-fix": frozenset({"mitigation_choice", "mitigate_time"}),
+    "wrong-diagnosis": frozenset({"diagnosis"}),
+    "red-herring": frozenset({"investigation"}),
+    "no-mitigation": frozenset({"mitigate_time", "mitigation_choice", "postmortem"}),
 }
 
 
@@ -189,8 +215,35 @@ def _postmortem_text(session: DrillSession, state: DrillState) -> str:
     return text
 
 
+def _plan_world(session: DrillSession, prof: Profile) -> Move | None:
+    state = session.state
+    if not state.resolved and session.now() >= session.script.duration_minutes:
+        return None  # the drill's time is up: an unresolved team stops (no-mitigation)
+    moves: list[Move] = []
+    for alert in state.alerts.values():
+        if alert.acked_at is None and alert.resolved_at is None and alert.pages > 0:
+            moves.append(Move(alert.fired_at + prof.ack_after, IC, Acknowledge(alert_id=alert.alert_id)))
+    d = state.declaration
+    if d is not None:
+        for person, role in TEAM:
+            if person not in state.holders.get(role, frozenset()):
+                moves.append(Move(d.at + prof.roles_after, IC, AssignRole(person=person, role=role.value)))
+                break
+    team = {
+        "declare_after": prof.declare_after, "roles_after": prof.roles_after,
+        "status_page_after": prof.status_page_after, "first_update_after": prof.first_update_after,
+        "update_every": prof.update_every, "comms": 1.0 if prof.comms else 0.0,
+        "resolve_after": prof.resolve_after, "postmortem_after": prof.postmortem_after,
+    }
+    text = _postmortem_text(session, state) if state.resolved and state.postmortem is None else ""
+    moves += [Move(m.at, m.actor, m.action) for m in plan_world(session, prof.world, team, text)]
+    return min(moves, key=lambda m: m.at) if moves else None
+
+
 def plan(session: DrillSession, prof: Profile) -> Move | None:
     """The team's next move as things stand, or None when it has nothing left to do."""
+    if session.world is not None:
+        return _plan_world(session, prof)
     state = session.state
     script = session.script
     real = [a.key for a in script.real_alerts()]
@@ -224,7 +277,7 @@ def plan(session: DrillSession, prof: Profile) -> Move | None:
             at = d.at + prof.first_update_after if not internal else internal[-1] + prof.update_every
             moves.append(Move(at, COMMS, PostUpdate(audience="internal",
                                                     text=_update_text(session, state, "internal", at))))
-    if first_real is not None and not state.resolved:
+    if first_real is not None and not state.resolved and prof.world.mitigate:
         best = best_mitigation(script)
         wrong = wrong_mitigation(script) if prof.wrong_fix else None
         start = first_real + prof.mitigate_after
@@ -267,9 +320,13 @@ def run_autopilot(
         state = session.state
         if state.status != "running" or state.postmortem is not None:
             break
+        if not state.resolved and session.now() >= session.script.duration_minutes:
+            break
         move = plan(session, prof)
         due = session.next_due_at()
         times = [t for t in (move.at if move else None, due) if t is not None]
+        if not times and session.world is not None and session.now() < session.script.duration_minutes:
+            times = [session.now() + LOOKAHEAD]  # the world looks only so far ahead: move on
         if not times:
             break
         target = min(times)

@@ -20,6 +20,13 @@ Drill-only kinds, each a playbook :class:`~playbook.events.EventBase`:
 ``drill_ended(reason)``, ``participant_joined`` (the actor joined), ``role_released(role,
 person)``, ``inject_delivered(inject_id, inject_type, content)`` (a non-alert inject; alerts
 arrive as ``alert_fired``).
+
+On a drill with a world (``drills/world/``): ``operated(operation, label)`` (a generic verb
+on a target), ``evidence_viewed(evidence, request, result)`` (a look-up and what it showed),
+``hypothesis_recorded(service, category, text)``, ``root_cause_stated(service, category,
+text)`` (the postmortem's structured root cause), ``stakeholder_message(message_id, persona,
+channel, text)`` and ``stakeholder_replied(message_id, text)``. World events (alerts firing
+and resolving, the impact starting and stopping) have ``source: world``.
 """
 
 from __future__ import annotations
@@ -29,6 +36,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
+from drills.world.ops import Operation
+from drills.world.spec import Category
 from playbook.events import (
     Acknowledged,
     AlertFired,
@@ -56,12 +65,18 @@ __all__ = [
     "DrillPaused",
     "DrillResumed",
     "DrillStarted",
+    "EvidenceViewed",
+    "HypothesisRecorded",
     "InjectDelivered",
+    "Operated",
     "ParticipantJoined",
     "Record",
     "RoleReleased",
+    "RootCauseStated",
     "Source",
     "SpeedChanged",
+    "StakeholderMessage",
+    "StakeholderReplied",
     "drill_event_adapter",
 ]
 
@@ -115,6 +130,63 @@ class InjectDelivered(EventBase):
     facilitator_only: bool = False
 
 
+class Operated(EventBase):
+    """The team performed a generic operation on the world (``label`` says it in words)."""
+
+    kind: Literal["operated"] = "operated"
+    operation: Operation
+    label: str
+
+
+Evidence = Literal["metrics", "logs", "changes", "runbook", "dependencies", "oncall"]
+
+
+class EvidenceViewed(EventBase):
+    """Someone looked something up; ``result`` is what they were shown."""
+
+    kind: Literal["evidence_viewed"] = "evidence_viewed"
+    evidence: Evidence
+    request: dict[str, Any]
+    result: Any
+
+
+class HypothesisRecorded(EventBase):
+    """The team's belief about the cause: a service, a generic category, free text."""
+
+    kind: Literal["hypothesis_recorded"] = "hypothesis_recorded"
+    service: str
+    category: Category
+    text: str = ""
+
+
+class RootCauseStated(EventBase):
+    """The postmortem's root cause, in the hypothesis's structured form."""
+
+    kind: Literal["root_cause_stated"] = "root_cause_stated"
+    service: str
+    category: Category
+    text: str = ""
+
+
+class StakeholderMessage(EventBase):
+    """A stakeholder wrote to the team (``persona``: executive, support, customer)."""
+
+    kind: Literal["stakeholder_message"] = "stakeholder_message"
+    message_id: str
+    persona: str
+    sender: str
+    channel: str
+    text: str
+
+
+class StakeholderReplied(EventBase):
+    """The team answered a stakeholder message."""
+
+    kind: Literal["stakeholder_replied"] = "stakeholder_replied"
+    message_id: str
+    text: str
+
+
 DrillEvent = Annotated[
     ImpactStarted
     | AlertFired
@@ -138,7 +210,13 @@ DrillEvent = Annotated[
     | DrillEnded
     | ParticipantJoined
     | RoleReleased
-    | InjectDelivered,
+    | InjectDelivered
+    | Operated
+    | EvidenceViewed
+    | HypothesisRecorded
+    | RootCauseStated
+    | StakeholderMessage
+    | StakeholderReplied,
     Field(discriminator="kind"),
 ]
 drill_event_adapter: TypeAdapter[DrillEvent] = TypeAdapter(DrillEvent)
@@ -147,7 +225,7 @@ CLOCK_KINDS = frozenset(
     {"drill_started", "drill_paused", "drill_resumed", "speed_changed", "drill_ended"}
 )
 
-Source = Literal["script", "reaction", "system", "action", "facilitator"]
+Source = Literal["script", "reaction", "system", "action", "facilitator", "world"]
 
 
 class Record(BaseModel):

@@ -137,19 +137,20 @@ class SessionManager:
         return sum(len(s.sync()) for s in sessions if s.state.status == "running")
 
     def history(self, script_id: str, *, before: str | None = None) -> list[ScoreReport]:
-        """Scores of the script's stored sessions, oldest first (up to ``before``, exclusive)."""
+        """Scores of the script's ended sessions, oldest first (up to ``before``, exclusive).
+
+        Sessions that never started or have not ended are left out: they say nothing about
+        how the team plays.
+        """
         out = []
         for sid in self.store.session_ids(script_id=script_id):
             if sid == before:
                 break
             row = self.store.session(sid)
+            records = self.store.records(sid)
+            if not any(r.kind == "drill_ended" for r in records) or not any(r.kind == "drill_started" for r in records):
+                continue
             out.append(
-                score_session(
-                    self.store.records(sid),
-                    session_id=sid,
-                    script=row.script,
-                    playbook=row.playbook,
-                    rubric=row.rubric,
-                )
+                score_session(records, session_id=sid, script=row.script, playbook=row.playbook, rubric=row.rubric)
             )
         return out

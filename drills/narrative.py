@@ -13,11 +13,17 @@ from drills.events import (
     DrillPaused,
     DrillResumed,
     DrillStarted,
+    EvidenceViewed,
+    HypothesisRecorded,
     InjectDelivered,
+    Operated,
     ParticipantJoined,
     Record,
     RoleReleased,
+    RootCauseStated,
     SpeedChanged,
+    StakeholderMessage,
+    StakeholderReplied,
 )
 from playbook.events import (
     Acknowledged,
@@ -86,7 +92,8 @@ def describe(record: Record) -> str:
     who = e.actor or "system"
     match e:
         case AlertFired():
-            return f"Alert {e.alert_id} fired ({e.severity}): {e.summary}"
+            label = e.labels.get("severity")
+            return f"Alert {e.alert_id} fired ({label}): {e.summary}" if label else f"Alert {e.alert_id} fired: {e.summary}"
         case AlertResolved():
             return f"Alert {e.alert_id} cleared"
         case PageSent():
@@ -134,4 +141,35 @@ def describe(record: Record) -> str:
             return f"Drill ended{': ' + e.reason if e.reason else ''}"
         case ParticipantJoined():
             return f"{who} joined"
+        case Operated():
+            return f"{who} ran: {e.label}"
+        case EvidenceViewed():
+            return f"{who} looked at {_look(e)}"
+        case HypothesisRecorded():
+            return f"{who} hypothesised: {e.service} / {e.category.replace('_', ' ')}" + (f" ({e.text})" if e.text else "")
+        case RootCauseStated():
+            return f"Root cause stated: {e.service} / {e.category.replace('_', ' ')}"
+        case StakeholderMessage():
+            return f"{e.sender} ({e.channel}): {e.text}"
+        case StakeholderReplied():
+            return f"{who} replied to {e.message_id}: {e.text}"
     return e.kind  # pragma: no cover - the union is exhaustive
+
+
+def _look(e: EvidenceViewed) -> str:
+    r = e.request
+    match e.evidence:
+        case "metrics":
+            return f"the metrics of {r.get('service')}"
+        case "logs":
+            parts = [p for p in (r.get("service"), r.get("level"), repr(r["text"]) if r.get("text") else None) if p]
+            return "the logs" + (f" ({', '.join(parts)})" if parts else "")
+        case "changes":
+            return "the change feed"
+        case "runbook":
+            return f"the runbook {r.get('name')}"
+        case "dependencies":
+            return "the dependency map"
+        case "oncall":
+            return "the on-call schedule"
+    return e.evidence

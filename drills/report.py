@@ -47,7 +47,10 @@ class Comparison(BaseModel):
 
 
 def compare(report: ScoreReport, earlier: Sequence[ScoreReport]) -> Comparison:
-    """Is the team improving? Compared with the last session and the mean of all earlier ones."""
+    """Is the team improving? Compared with the last ended session and the mean of all earlier
+    ended ones (a room that never started or is still running says nothing about the team).
+    The verdict follows the sign of the change since the last session."""
+    earlier = [e for e in earlier if e.complete and e.session_id != report.session_id]
     previous = [PastScore(session_id=e.session_id, total=e.total, max=e.max) for e in earlier]
     if not earlier:
         return Comparison(previous=[], delta_vs_last=None, delta_vs_mean=None, improving=None,
@@ -57,10 +60,10 @@ def compare(report: ScoreReport, earlier: Sequence[ScoreReport]) -> Comparison:
     delta_mean = round(report.total - fmean(e.total for e in earlier), 1)
     before = {c.id: c.points for c in last.criteria}
     deltas = {c.id: round(c.points - before[c.id], 1) for c in report.criteria if c.id in before}
-    improving = delta_last > 0 or (delta_last == 0 and delta_mean > 0)
+    improving = delta_last > 0
     better = [k for k, v in deltas.items() if v > 0]
     worse = [k for k, v in deltas.items() if v < 0]
-    trend = "improving" if improving else ("holding steady" if delta_last == 0 else "slipping")
+    trend = "improving" if delta_last > 0 else ("declining" if delta_last < 0 else "holding steady")
     parts = [f"The team is {trend}: {delta_last:+g} points on the last session, {delta_mean:+g} on the mean of {len(earlier)}."]
     if better:
         parts.append(f"Better: {', '.join(better)}.")

@@ -21,24 +21,41 @@ internal_updates   internal/executive updates at the severity's cadence until re
 update_content     share of updates naming the impact, what we are doing and the next update,
                    with no banned phrase ("fixed soon" without an estimate)
 mitigate_time      impact stopped within the severity's RTO
-mitigation_choice  a working mitigation applied; harmful and risky ones cost points
+mitigation_choice  a working mitigation applied; harmful and risky ones cost points (on a world:
+                   an operation the world says stops the impact; harmful ones cost points)
 timeline           notes by the Scribe, ``min_scribe_notes`` for full points
 postmortem         half for filled template sections, a quarter for enough action items,
                    a quarter for writing it within ``postmortem_within_hours`` of resolving
+diagnosis,         see ``drills/judging.py``
+investigation
 =================  ========================================================================
+
+On a drill with a world, the expected severity is the classifier's verdict on the world's
+true state at the declaration, real alerts are those on services a fault affects
+(``drills/truth.py``), updates must state the impact the world had (``judging.py``), and
+answering stakeholders counts under ``internal_updates``.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict
 
-from drills.events import Record, RoleReleased
+from drills.events import Operated, Record, RoleReleased
+from drills.facts import Facts, Result, minutes, seqs, timeliness
+from drills.judging import (
+    diagnosis,
+    investigation,
+    operation_choice,
+    unanswered,
+    world_update_problems,
+)
 from drills.script import DrillScript
-from drills.state import DrillState, replay
+from drills.state import replay
+from drills.truth import is_real_alert, judge_operations, true_severity
+from drills.world.run import World
 from playbook.events import (
     Acknowledged,
     ActionItem,
@@ -56,7 +73,7 @@ from playbook.metrics import incident_record
 from playbook.model import Playbook
 from playbook.roles import Role, role_conflicts
 from playbook.rubric import Parameters, Rating, Rubric
-from playbook.severity import SeverityLevel, severity_rank
+from playbook.severity import severity_rank
 from playbook.templates import POSTMORTEM_SECTIONS
 
 __all__ = [
@@ -145,104 +162,64 @@ class ScoreReport(BaseModel):
         }
 
 
-# --- shared helpers --------------------------------------------------------------------------
-
-
-def timeliness(minutes: float, target: float, late_factor: float) -> float:
-    """1 within the target, falling linearly to 0 at ``late_factor`` times the target."""
-    if minutes <= target:
-        return 1.0
-    span = target * (late_factor - 1)
-    return max(0.0, 1.0 - (minutes - target) / span)
-
-
-def _m(value: float) -> str:
-    return f"{value:.1f}".rstrip("0").rstrip(".") + " min"
-
-
-@dataclass(frozen=True)
-class _Facts:
-    records: Sequence[Record]
-    state: DrillState
-    script: DrillScript
-    playbook: Playbook
-    params: Parameters
-    expected: str
-    level: SeverityLevel
-    first_alert: Record | None
-    declared: Record | None
-    end: float
-
-    def of(self, kind: type[object]) -> list[Record]:
-        return [r for r in self.records if isinstance(r.event, kind)]
-
-
-Result = tuple[float, list[int], str]
-
-
-def _seqs(*records: Record | None) -> list[int]:
-    return [r.seq for r in records if r is not None]
-
-
 # --- the criteria ----------------------------------------------------------------------------
 
 
-def _acknowledge(f: _Facts) -> Result:
+def _acknowledge(f: Facts) -> Result:
     if f.first_alert is None:
         return 0.0, [], "no real alert fired during the drill"
-    real = {a.key for a in f.script.real_alerts()}
-    acks = [r for r in f.of(Acknowledged) if r.ref in real]
+    acks = [r for r in f.of(Acknowledged) if r.ref in f.real_alerts]
     if not acks:
-        return 0.0, _seqs(f.first_alert), "no real alert was acknowledged"
+        return 0.0, seqs(f.first_alert), "no real alert was acknowledged"
     latency = acks[0].at - f.first_alert.at
     target = f.level.response_minutes
     if target is None:
-        return 1.0, _seqs(f.first_alert, acks[0]), f"acknowledged after {_m(latency)}; {f.expected} has no response target"
+        return 1.0, seqs(f.first_alert, acks[0]), f"acknowledged after {minutes(latency)}; {f.expected} has no response target"
     fraction = timeliness(latency, target, f.params.late_factor)
     verdict = "within" if latency <= target else "over"
-    return fraction, _seqs(f.first_alert, acks[0]), (
-        f"acknowledged {_m(latency)} after the first real alert, {verdict} the {f.expected} target of {_m(target)}"
+    return fraction, seqs(f.first_alert, acks[0]), (
+        f"acknowledged {minutes(latency)} after the first real alert, {verdict} the {f.expected} target of {minutes(target)}"
     )
 
 
-def _declare(f: _Facts) -> Result:
+def _declare(f: Facts) -> Result:
     if f.declared is None:
-        return 0.0, _seqs(f.first_alert), "the incident was never declared"
+        return 0.0, seqs(f.first_alert), "the incident was never declared"
     origin = f.first_alert.at if f.first_alert else 0.0
     latency = max(0.0, f.declared.at - origin)
     target = f.params.declare_within_minutes
     fraction = timeliness(latency, target, f.params.late_factor)
     verdict = "within" if latency <= target else "over"
-    return fraction, _seqs(f.first_alert, f.declared), (
-        f"declared {_m(latency)} after the first real alert, {verdict} the {_m(target)} triage window"
+    return fraction, seqs(f.first_alert, f.declared), (
+        f"declared {minutes(latency)} after the first real alert, {verdict} the {minutes(target)} triage window"
     )
 
 
-def _severity(f: _Facts) -> Result:
+def _severity(f: Facts) -> Result:
     if f.declared is None or not isinstance(f.declared.event, IncidentDeclared):
         return 0.0, [], "the incident was never declared, so no severity was set"
     said = f.declared.event.severity
     order = f.playbook.severity_order
     diff = severity_rank(order, said) - severity_rank(order, f.expected)
     if diff == 0:
-        return 1.0, _seqs(f.declared), f"declared {said}, the expected severity"
+        return 1.0, seqs(f.declared), f"declared {said}, the expected severity"
     if diff < 0:
         fraction = max(0.0, 1 - f.params.over_classification_penalty * -diff)
-        return fraction, _seqs(f.declared), (
+        return fraction, seqs(f.declared), (
             f"declared {said}, over-classified by {-diff} level(s) (expected {f.expected})"
         )
     fraction = max(0.0, 1 - f.params.under_classification_penalty * diff)
-    return fraction, _seqs(f.declared), (
+    return fraction, seqs(f.declared), (
         f"declared {said}, under-classified by {diff} level(s) (expected {f.expected})"
     )
 
 
-def _roles(f: _Facts) -> Result:
+def _roles(f: Facts) -> Result:
     required = f.params.roles_required
     if f.declared is None:
         return 0.0, [], "the incident was never declared"
     deadline = f.declared.at + f.params.role_window_minutes
-    evidence = _seqs(f.declared)
+    evidence = seqs(f.declared)
     on_time: list[Role] = []
     late: list[str] = []
     for role in required:
@@ -251,12 +228,12 @@ def _roles(f: _Facts) -> Result:
             on_time.append(role)
             evidence.append(assigned[0].seq)
         elif assigned:
-            late.append(f"{role} after {_m(assigned[0].at - f.declared.at)}")
+            late.append(f"{role} after {minutes(assigned[0].at - f.declared.at)}")
             evidence.append(assigned[0].seq)
         else:
             late.append(f"{role} never")
     fraction = len(on_time) / len(required) if required else 1.0
-    window = _m(f.params.role_window_minutes)
+    window = minutes(f.params.role_window_minutes)
     if not late:
         return fraction, sorted(evidence), f"{', '.join(on_time)} assigned within {window} of declaring"
     return fraction, sorted(evidence), (
@@ -264,7 +241,7 @@ def _roles(f: _Facts) -> Result:
     )
 
 
-def _ic_separation(f: _Facts) -> Result:
+def _ic_separation(f: Facts) -> Result:
     holders: dict[Role, frozenset[str]] = {}
     named: list[Record] = []
     conflicts: list[Record] = []
@@ -279,7 +256,7 @@ def _ic_separation(f: _Facts) -> Result:
         elif isinstance(e, RoleReleased):
             holders[e.role] = holders.get(e.role, frozenset()) - {e.person}
     debugging = [
-        r for r in f.of(MitigationApplied) if Role.INCIDENT_COMMANDER in r.roles
+        r for r in f.of(MitigationApplied) + f.of(Operated) if Role.INCIDENT_COMMANDER in r.roles
     ]
     if not named:
         return 0.0, [], "nobody was named Incident Commander"
@@ -289,13 +266,13 @@ def _ic_separation(f: _Facts) -> Result:
     if debugging:
         problems.append(f"the IC ran {len(debugging)} mitigation(s) instead of the Technical Lead")
     fraction = 1.0 - 0.5 * len(problems)
-    evidence = _seqs(named[0], *conflicts, *debugging)
+    evidence = seqs(named[0], *conflicts, *debugging)
     if not problems:
         return fraction, evidence, "the IC coordinated: never the Technical Lead, ran no mitigation"
     return fraction, evidence, "; ".join(problems)
 
 
-def _status_page(f: _Facts) -> Result:
+def _status_page(f: Facts) -> Result:
     window = f.params.status_page_window_minutes
     if not f.level.comms.status_page:
         return 1.0, [], f"no status page required for {f.expected}"
@@ -306,19 +283,24 @@ def _status_page(f: _Facts) -> Result:
         if isinstance(r.event, UpdatePosted) and r.event.audience == "status_page"
     ]
     if not posts:
-        return 0.0, _seqs(f.declared), "no status-page update was posted"
+        return 0.0, seqs(f.declared), "no status-page update was posted"
     latency = max(0.0, posts[0].at - f.declared.at)
     fraction = timeliness(latency, window, f.params.late_factor)
     verdict = "within" if latency <= window else "over"
-    return fraction, _seqs(f.declared, posts[0]), (
-        f"first status-page update {_m(latency)} after declaring, {verdict} the {_m(window)} window"
+    return fraction, seqs(f.declared, posts[0]), (
+        f"first status-page update {minutes(latency)} after declaring, {verdict} the {minutes(window)} window"
     )
 
 
-def _internal_updates(f: _Facts) -> Result:
+def _internal_updates(f: Facts) -> Result:
     cadence = f.level.update_every_minutes
     if cadence is None:
-        return 1.0, [], f"no internal update cadence for {f.expected}"
+        answered, messages, missing = unanswered(f)
+        if not messages:
+            return 1.0, [], f"no internal update cadence for {f.expected}"
+        return answered / messages, seqs(*missing), (
+            f"no internal update cadence for {f.expected}; {answered} of {messages} stakeholder message(s) answered in time"
+        )
     if f.declared is None:
         return 0.0, [], "the incident was never declared"
     start = f.declared.at
@@ -342,11 +324,15 @@ def _internal_updates(f: _Facts) -> Result:
     while due < f.end - 1e-9:
         missed += 1
         due += cadence
-    fraction = on_time / (on_time + missed) if on_time + missed else 1.0
-    evidence = _seqs(f.declared, *updates)
+    answered, messages, missing = unanswered(f)
+    total = on_time + missed + messages
+    fraction = (on_time + answered) / total if total else 1.0
+    evidence = seqs(f.declared, *updates, *missing)
+    replies = f"; {answered} of {messages} stakeholder message(s) answered in time" if messages else ""
     return fraction, evidence, (
         f"{on_time} internal update(s) on time, {missed} missed "
-        f"(first within {_m(f.params.first_internal_update_minutes)}, then every {_m(cadence)})"
+        f"(first within {minutes(f.params.first_internal_update_minutes)}, then every {minutes(cadence)})"
+        + replies
     )
 
 
@@ -367,7 +353,7 @@ def update_problems(text: str, params: Parameters) -> list[str]:
     return problems
 
 
-def _update_content(f: _Facts) -> Result:
+def _update_content(f: Facts) -> Result:
     updates = [r for r in f.of(UpdatePosted) if isinstance(r.event, UpdatePosted)]
     required = f.level.comms.status_page or f.level.update_every_minutes is not None
     if not updates:
@@ -377,35 +363,37 @@ def _update_content(f: _Facts) -> Result:
     bad: list[tuple[Record, list[str]]] = []
     for r in updates:
         assert isinstance(r.event, UpdatePosted)
-        problems = update_problems(r.event.text, f.params)
+        problems = update_problems(r.event.text, f.params) + world_update_problems(f, r.event.text, r.at)
         if problems:
             bad.append((r, problems))
     fraction = (len(updates) - len(bad)) / len(updates)
     if not bad:
-        return fraction, _seqs(*updates), f"all {len(updates)} updates state impact, action and next update"
+        return fraction, seqs(*updates), f"all {len(updates)} updates state impact, action and next update"
     detail = "; ".join(f"#{r.seq} {', '.join(p)}" for r, p in bad[:3])
-    return fraction, _seqs(*(r for r, _ in bad)), (
+    return fraction, seqs(*(r for r, _ in bad)), (
         f"{len(updates) - len(bad)} of {len(updates)} updates complete; {detail}"
     )
 
 
-def _mitigate_time(f: _Facts) -> Result:
+def _mitigate_time(f: Facts) -> Result:
     done = f.of(Mitigated)
     if not done:
-        return 0.0, _seqs(f.first_alert), "the impact was never mitigated"
+        return 0.0, seqs(f.first_alert), "the impact was never mitigated"
     origin = f.first_alert.at if f.first_alert else 0.0
     latency = done[0].at - origin
     rto = f.level.resolution_minutes
     if rto is None:
-        return 1.0, _seqs(f.first_alert, done[0]), f"mitigated after {_m(latency)}"
+        return 1.0, seqs(f.first_alert, done[0]), f"mitigated after {minutes(latency)}"
     fraction = timeliness(latency, rto, f.params.late_factor)
     verdict = "within" if latency <= rto else "over"
-    return fraction, _seqs(f.first_alert, done[0]), (
-        f"impact stopped {_m(latency)} after the first real alert, {verdict} the {f.expected} RTO of {_m(rto)}"
+    return fraction, seqs(f.first_alert, done[0]), (
+        f"impact stopped {minutes(latency)} after the first real alert, {verdict} the {f.expected} RTO of {minutes(rto)}"
     )
 
 
-def _mitigation_choice(f: _Facts) -> Result:
+def _mitigation_choice(f: Facts) -> Result:
+    if f.world is not None:
+        return operation_choice(f)
     applied = [r for r in f.of(MitigationApplied) if isinstance(r.event, MitigationApplied)]
     chosen = []
     for r in applied:
@@ -416,7 +404,7 @@ def _mitigation_choice(f: _Facts) -> Result:
             continue
     working = [(r, m) for r, m in chosen if m.effect == "works"]
     if not working:
-        return 0.0, _seqs(*applied), "no working mitigation was applied"
+        return 0.0, seqs(*applied), "no working mitigation was applied"
     p = f.params
     harmful = [(r, m) for r, m in chosen if m.effect == "harmful"]
     risky = [(r, m) for r, m in chosen if m.effect == "works" and m.risky]
@@ -424,24 +412,24 @@ def _mitigation_choice(f: _Facts) -> Result:
     fraction = 1.0 - p.harmful_penalty * len(harmful) - p.risky_penalty * len(risky) - p.no_effect_penalty * len(idle)
     fraction = max(0.0, fraction)
     notes = [f"harmful: {m.label}" for _, m in harmful] + [f"risky: {m.label}" for _, m in risky]
-    evidence = _seqs(*(r for r, _ in chosen))
+    evidence = seqs(*(r for r, _ in chosen))
     best = next((m for _, m in working if not m.risky), working[0][1])
     if not notes:
         return fraction, evidence, f"chose {best.label}, which works"
     return fraction, evidence, f"{'; '.join(notes)}"
 
 
-def _timeline(f: _Facts) -> Result:
+def _timeline(f: Facts) -> Result:
     notes = f.of(NoteAdded)
     scribe = [r for r in notes if Role.SCRIBE in r.roles]
     need = f.params.min_scribe_notes
     fraction = min(1.0, len(scribe) / need)
     others = len(notes) - len(scribe)
     extra = f"; {others} note(s) by others" if others else ""
-    return fraction, _seqs(*scribe), f"{len(scribe)} timeline note(s) by the Scribe ({need} expected){extra}"
+    return fraction, seqs(*scribe), f"{len(scribe)} timeline note(s) by the Scribe ({need} expected){extra}"
 
 
-def _postmortem(f: _Facts) -> Result:
+def _postmortem(f: Facts) -> Result:
     written = f.of(PostmortemWritten)
     if not written:
         return 0.0, [], "no postmortem was written"
@@ -462,10 +450,10 @@ def _postmortem(f: _Facts) -> Result:
         f"{len(pm.action_items)} action item(s) with owner, due date and priority",
         f"written {'within' if on_time else 'after'} {hours:g} h of resolving",
     ]
-    return fraction, _seqs(last), "; ".join(parts)
+    return fraction, seqs(last), "; ".join(parts)
 
 
-_CRITERIA: dict[str, Callable[[_Facts], Result]] = {
+_CRITERIA: dict[str, Callable[[Facts], Result]] = {
     "acknowledge": _acknowledge,
     "declare": _declare,
     "severity": _severity,
@@ -478,6 +466,8 @@ _CRITERIA: dict[str, Callable[[_Facts], Result]] = {
     "mitigation_choice": _mitigation_choice,
     "timeline": _timeline,
     "postmortem": _postmortem,
+    "diagnosis": diagnosis,
+    "investigation": investigation,
 }
 _PRIORITY: dict[Rating, str] = {"U": "P1", "M": "P2", "S": "P3", "P": "P3"}
 
@@ -490,18 +480,36 @@ def score_session(
     playbook: Playbook,
     rubric: Rubric,
     now: float | None = None,
+    world: World | None = None,
 ) -> ScoreReport:
     """Score a session's log. ``now`` ends open intervals of an unresolved incident (default:
-    the last record's time)."""
+    the last record's time). On a world drill, ``world`` (the session's, to reuse what it has
+    computed) is rebuilt from the log's operations when not given."""
     state = replay(records)
-    expected = script.expected_severity(playbook)
-    real = {a.key for a in script.real_alerts()}
-    first_alert = next(
-        (r for r in records if isinstance(r.event, AlertFired) and r.event.alert_id in real), None
-    )
     declared = next((r for r in records if isinstance(r.event, IncidentDeclared)), None)
     end = state.resolved_at if state.resolved_at is not None else max(now or 0.0, state.last_at)
-    facts = _Facts(
+    ops = [(r.at, r.event.operation) for r in records if isinstance(r.event, Operated)]
+    verdicts = []
+    if script.world is not None:
+        spec = script.world
+        if world is None or world.operations != ops:
+            world = World(spec, start_hour=script.clock_start.hour + script.clock_start.minute / 60, ops=ops)
+        real = {
+            r.event.alert_id for r in records
+            if isinstance(r.event, AlertFired) and is_real_alert(spec, r.event.labels.get("service"), r.at)
+        }
+        first_alert = next((r for r in records if isinstance(r.event, AlertFired) and r.event.alert_id in real), None)
+        origin = declared.at if declared else (first_alert.at if first_alert else max(0.0, end))
+        expected = script.truth.expected_severity or true_severity(spec, world, playbook, origin)
+        verdicts = judge_operations(world, ops)
+    else:
+        world = None
+        expected = script.expected_severity(playbook)
+        real = {a.key for a in script.real_alerts()}
+        first_alert = next(
+            (r for r in records if isinstance(r.event, AlertFired) and r.event.alert_id in real), None
+        )
+    facts = Facts(
         records=records,
         state=state,
         script=script,
@@ -512,6 +520,9 @@ def score_session(
         first_alert=first_alert,
         declared=declared,
         end=end,
+        real_alerts=frozenset(real),
+        world=world,
+        verdicts=verdicts,
     )
     scores: list[CriterionScore] = []
     plan: list[Improvement] = []

@@ -37,6 +37,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from drills.truth import untouched_severity
+from drills.world.alerts import check_rules
+from drills.world.spec import WorldSpec
 from playbook.context import AlertContext
 from playbook.errors import InvalidDefinition
 from playbook.loader import BadReference, LineMap, parse_yaml, validate_data
@@ -168,7 +171,11 @@ class Mitigation(_Model):
 
 
 class Truth(_Model):
-    """What the facilitator knows and the participants must find out."""
+    """What the facilitator knows and the participants must find out.
+
+    On a drill with a ``world``, the mitigation catalogue is empty: the team acts with the
+    generic operations and the world says what each one does.
+    """
 
     root_cause: str = Field(min_length=1)
     impact: str = Field(min_length=1, description="what users experience")
@@ -178,7 +185,16 @@ class Truth(_Model):
     )
     contributing_factors: tuple[str, ...] = ()
     action_items: tuple[str, ...] = Field(default=(), description="what a good postmortem lists")
-    mitigations: tuple[Mitigation, ...] = Field(min_length=1)
+    hints: tuple[str, ...] = Field(default=(), description="for the facilitator, mildest first")
+    mitigations: tuple[Mitigation, ...] = ()
+
+
+class Stakeholder(_Model):
+    """A persona's message template (Jinja2) overriding the library's."""
+
+    persona: Literal["executive", "support", "customer"]
+    sender: str = Field(min_length=1)
+    template: str = Field(min_length=1)
 
 
 class DrillScript(_Model):
@@ -199,8 +215,10 @@ class DrillScript(_Model):
     page_policy: str | None = Field(
         default=None, description="escalation policy for every page (default: by severity)"
     )
-    injects: tuple[Inject, ...] = Field(min_length=1)
+    injects: tuple[Inject, ...] = ()
     truth: Truth
+    world: WorldSpec | None = Field(default=None, description="the live model of the drill's services")
+    stakeholders: tuple[Stakeholder, ...] = ()
 
     @field_validator("clock_start")
     @classmethod
@@ -233,6 +251,11 @@ class DrillScript(_Model):
     def alerts(self) -> list[AlertInject]:
         return [i for _, _, i in self.all_injects() if isinstance(i, AlertInject)]
 
+    @property
+    def services_shown(self) -> tuple[str, ...]:
+        """The services participants may look at (the world's, or the script's list)."""
+        return self.world.names if self.world is not None else self.services
+
     def real_alerts(self) -> list[AlertInject]:
         """Timeline alerts that are neither noise nor red herrings."""
         return [
@@ -242,9 +265,14 @@ class DrillScript(_Model):
         ]
 
     def expected_severity(self, playbook: Playbook) -> str:
-        """The truth's severity, or the playbook's verdict on the worst real alert."""
+        """The truth's severity, or the playbook's verdict on the worst real alert (on a world:
+        on the true state when the first real alert fires, if nobody acts; a session's score
+        judges the true state at its declaration instead)."""
         if self.truth.expected_severity is not None:
             return self.truth.expected_severity
+        if self.world is not None:
+            start = self.clock_start.hour + self.clock_start.minute / 60
+            return untouched_severity(self.world, playbook, start)
         order = playbook.severity_order
         verdicts = [playbook.classify(a.context).severity for a in self.real_alerts()]
         return min(verdicts, key=lambda s: severity_rank(order, s))
@@ -277,14 +305,21 @@ class DrillScript(_Model):
                     f"inject at minute {inject.at:g} is after the drill ends "
                     f"(duration_minutes: {self.duration_minutes:g})",
                 )
-        if not self.real_alerts():
+        if self.world is not None:
+            self.world.cross_check(("world",))
+            for i, name in check_rules(self.world):
+                raise BadReference(("world", "services", i, "alerts"), f"unknown alert rule {name!r}")
+            if self.truth.mitigations:
+                raise BadReference(("truth", "mitigations"),
+                                   "a drill with a world has no mitigation catalogue: the world says what works")
+        elif not self.real_alerts():
             raise BadReference(("injects",), "a drill needs at least one real (actionable) alert")
         seen: set[str] = set()
         for i, m in enumerate(self.truth.mitigations):
             if m.id in seen:
                 raise BadReference(("truth", "mitigations", i, "id"), f"duplicate mitigation {m.id!r}")
             seen.add(m.id)
-        if not any(m.effect == "works" for m in self.truth.mitigations):
+        if self.world is None and not any(m.effect == "works" for m in self.truth.mitigations):
             raise BadReference(("truth", "mitigations"), "no mitigation works: the drill cannot end well")
         playbook = _PLAYBOOK.get()
         if playbook is None:

@@ -27,7 +27,7 @@ from pydantic import TypeAdapter
 
 from drills.actions import Action, decide
 from drills.clock import WallClock, drill_minutes
-from drills.director import Due, deliver, next_due, upcoming
+from drills.director import LOOKAHEAD, Due, deliver, next_due, upcoming
 from drills.errors import ActionRefused
 from drills.events import (
     DrillEnded,
@@ -35,6 +35,7 @@ from drills.events import (
     DrillPaused,
     DrillResumed,
     DrillStarted,
+    Operated,
     ParticipantJoined,
     Record,
     Source,
@@ -43,6 +44,8 @@ from drills.events import (
 from drills.script import AlertInject, DrillScript, Inject
 from drills.state import DrillState, replay
 from drills.store import Store
+from drills.world.ops import Operation
+from drills.world.run import World
 from playbook.errors import RunFailed
 from playbook.events import AlertResolved
 from playbook.model import Playbook
@@ -55,6 +58,29 @@ MAX_SPEED = 60.0
 _NAME = re.compile(r"^[^\x00-\x1f\x7f]{1,40}$")
 _MAX_STEPS = 100_000
 _inject_adapter: TypeAdapter[Inject] = TypeAdapter(Inject)
+
+
+_WORLDS: dict[str, World] = {}
+_WORLDS_KEPT = 32
+
+
+def _world(script: DrillScript, ops: list[tuple[float, Operation]]) -> World:
+    """A world for the script, reusing the minutes the last world of the same script computed
+    (a session reopened for every request, a mirror replaying a room, share them)."""
+    assert script.world is not None
+    key = script.digest()
+    last = _WORLDS.get(key)
+    world = last.fork(ops) if last is not None else World(script.world, start_hour=_hour(script), ops=ops)
+    _WORLDS.pop(key, None)
+    _WORLDS[key] = world
+    while len(_WORLDS) > _WORLDS_KEPT:
+        _WORLDS.pop(next(iter(_WORLDS)))
+    return world
+
+
+def _hour(script: DrillScript) -> float:
+    start = script.clock_start
+    return start.hour + start.minute / 60
 
 
 def new_session_id() -> str:
@@ -95,10 +121,15 @@ class DrillSession:
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
         self._records: list[Record] = list(records)
-        # next_due() is a pure function of the state, which changes only when a record is
-        # appended: reads (every participant's poll) reuse it until the log grows.
-        self._due: tuple[int, list[Due] | None] | None = None
+        # next_due() is a pure function of the state (and, with a world, of how far ahead it
+        # looks), which changes only when a record is appended: reads (every participant's
+        # poll) reuse it until the log grows or the look-ahead moves on.
+        self._due: tuple[tuple[int, int], list[Due] | None] | None = None
         self._state = replay(self._records)
+        self.world: World | None = None
+        if script.world is not None:
+            ops = [(r.event.at, r.event.operation) for r in self._records if isinstance(r.event, Operated)]
+            self.world = _world(script, ops)
 
     # -- construction ---------------------------------------------------------------------
     @classmethod
@@ -196,7 +227,8 @@ class DrillSession:
         with self._lock:
             return [
                 (d.at, d.source, d.ref, d.event)
-                for d in upcoming(self.script, self.playbook, self._state, self.incident_id)
+                for d in upcoming(self.script, self.playbook, self._state, self.incident_id, self.world,
+                                  self.now())
             ]
 
     # -- appending ------------------------------------------------------------------------
@@ -221,6 +253,8 @@ class DrillSession:
         self._store.append(self.id, records)
         for record in records:
             self._state.apply(record)
+            if self.world is not None and isinstance(record.event, Operated):
+                self.world.add(record.event.at, record.event.operation)
         self._records.extend(records)
         self._changed.notify_all()
         return records
@@ -240,9 +274,12 @@ class DrillSession:
             raise RunFailed(f"session {self.id}: more than {_MAX_STEPS} events due at once")
 
     def _next_due(self) -> list[Due] | None:
-        if self._due is None or self._due[0] != self._state.last_seq:
-            group = next_due(self.script, self.playbook, self._state, self.incident_id)
-            self._due = (self._state.last_seq, group)
+        window = 0 if self.world is None else int(self.now()) // LOOKAHEAD
+        key = (self._state.last_seq, window)
+        if self._due is None or self._due[0] != key:
+            group = next_due(self.script, self.playbook, self._state, self.incident_id, self.world,
+                             float(window * LOOKAHEAD))
+            self._due = (key, group)
         return self._due[1]
 
     # -- facilitator controls -------------------------------------------------------------
@@ -347,6 +384,7 @@ class DrillSession:
                 script=self.script,
                 playbook=self.playbook,
                 incident_id=self.incident_id,
+                world=self.world,
             )
             done = self._append([Pending(event, "action", ref) for event, ref in produced])
             return done + self.sync()

@@ -17,11 +17,17 @@ from drills.events import (
     DrillPaused,
     DrillResumed,
     DrillStarted,
+    EvidenceViewed,
+    HypothesisRecorded,
     InjectDelivered,
+    Operated,
     ParticipantJoined,
     Record,
     RoleReleased,
+    RootCauseStated,
     SpeedChanged,
+    StakeholderMessage,
+    StakeholderReplied,
 )
 from playbook.context import AlertContext
 from playbook.events import (
@@ -62,6 +68,8 @@ class AlertState:
     acked_at: float | None = None
     acked_by: str | None = None
     resolved_at: float | None = None
+    labels: dict[str, str] = field(default_factory=dict)
+    runbook: str = ""
 
 
 @dataclass(frozen=True)
@@ -95,6 +103,13 @@ class DrillState:
     resolved_at: float | None = None
     postmortem: PostmortemWritten | None = None
     escalations: int = 0
+    world_minute: int = -1
+    operations: list[tuple[float, Operated]] = field(default_factory=list)
+    hypotheses: list[tuple[float, HypothesisRecorded]] = field(default_factory=list)
+    looks: int = 0
+    root_cause: RootCauseStated | None = None
+    messages: dict[str, StakeholderMessage] = field(default_factory=dict)
+    replied: dict[str, float] = field(default_factory=dict)
 
     # -- questions ------------------------------------------------------------------------
     @property
@@ -123,6 +138,8 @@ class DrillState:
             raise ValueError(f"record {record.seq} applied after {self.last_seq}")
         self.last_seq = record.seq
         event = record.event
+        if record.source == "world":
+            self.world_minute = max(self.world_minute, int(event.at))
         self.last_at = max(self.last_at, event.at)
         anchor = self.anchor
         speed = anchor.speed if anchor else 1.0
@@ -162,6 +179,8 @@ class DrillState:
                     summary=event.summary,
                     severity=event.severity,
                     context=event.context,
+                    labels=dict(event.labels),
+                    runbook=event.runbook,
                 )
                 if record.ref is not None:
                     self.delivered.add(record.ref)
@@ -200,6 +219,18 @@ class DrillState:
                 self.resolved_at = event.at
             case PostmortemWritten():
                 self.postmortem = event
+            case Operated():
+                self.operations.append((event.at, event))
+            case HypothesisRecorded():
+                self.hypotheses.append((event.at, event))
+            case EvidenceViewed():
+                self.looks += 1
+            case RootCauseStated():
+                self.root_cause = event
+            case StakeholderMessage():
+                self.messages[event.message_id] = event
+            case StakeholderReplied():
+                self.replied.setdefault(event.message_id, event.at)
 
 
 def replay(records: Iterable[Record]) -> DrillState:

@@ -16,17 +16,20 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from drills.events import InjectDelivered, Record
+from drills.events import EvidenceViewed, InjectDelivered, Record
 from drills.narrative import clock_time, describe
 from drills.scoring import ScoreReport, score_session
 from drills.session import DrillSession
 from drills.state import DrillState
+from drills.truth import remedies, true_severity
+from drills.world.ops import VERBS
 from playbook.events import AlertFired, MitigationApplied
 
 __all__ = [
     "EventsPage",
     "FacilitatorView",
     "ParticipantView",
+    "catalog",
     "events_since",
     "facilitator_record",
     "facilitator_view",
@@ -87,6 +90,9 @@ class ParticipantView(_View):
     metrics: dict[str, dict[str, Any]]
     feed: list[PublicRecord]
     mitigations: list[dict[str, Any]]
+    catalog: list[dict[str, Any]]
+    hypotheses: list[dict[str, Any]]
+    messages: list[dict[str, Any]]
     prefill: dict[str, str]
     offset: int
 
@@ -218,12 +224,38 @@ def _prefill(state: DrillState, session: DrillSession) -> dict[str, str]:
     next_at = session.script.clock_start + timedelta(minutes=session.now() + cadence)
     fields = {
         "title": title,
-        "what_is_happening": "We are investigating " + (d.title if d else "an issue") + ".",
-        "impact": "Some users may be affected.",
-        "what_we_are_doing": "We are working on a mitigation.",
+        "what_is_happening": "[what is happening]",
+        "impact": "[impact: who is affected, how many, since when]",
+        "what_we_are_doing": "[what we are doing]",
         "next_update_at": next_at,
     }
     return {"status_update": session.playbook.template_set.render("status_update", **fields)}
+
+
+def catalog(session: DrillSession) -> list[dict[str, Any]]:
+    """The generic action catalog: every verb on every service of the world (no hint of which)."""
+    if session.script.world is None:
+        return []
+    targets = [s.name for s in session.script.world.services]
+    return [
+        {"verb": verb, "label": label, "needs": need, "targets": targets}
+        for verb, (need, label) in VERBS.items()
+    ]
+
+
+def _looked_metrics(records: list[Record]) -> dict[str, dict[str, Any]]:
+    """The last value of each series the team has looked at, per service."""
+    out: dict[str, dict[str, Any]] = {}
+    for r in records:
+        e = r.event
+        if isinstance(e, EvidenceViewed) and e.evidence == "metrics" and isinstance(e.result, dict):
+            result = e.result
+            minutes = result.get("minute") or []
+            if not minutes:
+                continue
+            values = {k: v[-1] for k, v in result.items() if isinstance(v, list) and v and k != "minute"}
+            out[str(result.get("service"))] = {**values, "at": minutes[-1]}
+    return out
 
 
 def participant_view(session: DrillSession, name: str | None = None, *, feed: int = 200) -> ParticipantView:
@@ -236,7 +268,10 @@ def participant_view(session: DrillSession, name: str | None = None, *, feed: in
             {
                 "alert_id": a.alert_id,
                 "summary": a.summary,
-                "severity": a.severity,
+                # What a pager shows: the rule's own label, never the playbook's verdict.
+                "severity": a.labels.get("severity"),
+                "labels": dict(a.labels),
+                "runbook": a.runbook,
                 "service": a.context.service if a.context else None,
                 "fired_at": a.fired_at,
                 "acknowledged_at": a.acked_at,
@@ -246,7 +281,7 @@ def participant_view(session: DrillSession, name: str | None = None, *, feed: in
             }
             for a in state.alerts.values()
         ]
-        metrics: dict[str, dict[str, Any]] = {}
+        metrics: dict[str, dict[str, Any]] = _looked_metrics(records)
         for r in records:
             e = r.event
             if isinstance(e, InjectDelivered) and e.inject_type == "metrics" and not e.facilitator_only:
@@ -260,7 +295,7 @@ def participant_view(session: DrillSession, name: str | None = None, *, feed: in
             title=script.title,
             summary=script.summary,
             briefing=script.participant_briefing,
-            services=list(script.services),
+            services=list(script.services_shown),
             status=state.status,
             drill_minute=session.now(),
             clock=clock_time(script.clock_start, session.now()),
@@ -275,6 +310,16 @@ def participant_view(session: DrillSession, name: str | None = None, *, feed: in
             mitigations=[
                 {"id": m.id, "label": m.label, "applied_at": state.mitigations.get(m.id)}
                 for m in script.truth.mitigations
+            ],
+            catalog=catalog(session),
+            hypotheses=[
+                {"at": at, "by": h.actor, "service": h.service, "category": h.category, "text": h.text}
+                for at, h in state.hypotheses
+            ],
+            messages=[
+                {"message_id": m.message_id, "at": m.at, "sender": m.sender, "channel": m.channel, "text": m.text,
+                 "answered": m.message_id in state.replied}
+                for m in state.messages.values()
             ],
             prefill=_prefill(state, session),
             offset=state.last_seq,
@@ -309,8 +354,8 @@ def facilitator_view(session: DrillSession) -> FacilitatorView:
             speed=anchor.speed if anchor else 1.0,
             duration_minutes=script.duration_minutes,
             participants=_participants(state),
-            truth=script.truth.model_dump(mode="json"),
-            expected_severity=script.expected_severity(session.playbook),
+            truth=_truth(session),
+            expected_severity=_expected_now(session),
             upcoming=upcoming,
             records=[facilitator_record(r, session) for r in records],
             score=score_session(
@@ -320,7 +365,27 @@ def facilitator_view(session: DrillSession) -> FacilitatorView:
                 playbook=session.playbook,
                 rubric=session.rubric,
                 now=session.now(),
+                world=session.world,
             ),
             offset=state.last_seq,
         )
 
+
+
+def _truth(session: DrillSession) -> dict[str, Any]:
+    truth: dict[str, Any] = session.script.truth.model_dump(mode="json")
+    world = session.script.world
+    if world is not None:
+        truth["faults"] = [f.model_dump(mode="json") for f in world.faults]
+        truth["red_herrings"] = list(world.red_herrings)
+        truth["remedies"] = [op.label() for op in remedies(world)]
+    return truth
+
+
+def _expected_now(session: DrillSession) -> str:
+    """The severity the score expects if the team declared now (world: the true state now)."""
+    spec, world = session.script.world, session.world
+    if spec is None or world is None or session.script.truth.expected_severity is not None:
+        return session.script.expected_severity(session.playbook)
+    d = session.state.declaration
+    return true_severity(spec, world, session.playbook, d.at if d else session.now())

@@ -73,6 +73,10 @@ class AlertFired(EventBase):
     actionable: bool = True
     context: AlertContext | None = None
     severity: str | None = None
+    labels: dict[str, str] = Field(
+        default_factory=dict, description="what a pager shows: alertname, service, the rule's severity"
+    )
+    runbook: str = ""
 
 
 class AlertResolved(EventBase):

@@ -59,6 +59,8 @@ CriterionId = Literal[
     "mitigation_choice",
     "timeline",
     "postmortem",
+    "diagnosis",
+    "investigation",
 ]
 # Every criterion the scorer knows, in report order.
 CRITERIA: tuple[str, ...] = get_args(CriterionId)
@@ -153,6 +155,10 @@ class ContentRules(BaseModel):
         r"\bin \d+\s*(?:min|minutes|hours?)\b",
     )
     banned: tuple[BannedPhrase, ...] = ()
+    placeholders: tuple[str, ...] = Field(
+        default=(r"\[[A-Za-z _-]+\]",),
+        description="text left from an unedited template (an update containing one is not complete)",
+    )
 
     @field_validator("require")
     @classmethod
@@ -162,7 +168,7 @@ class ContentRules(BaseModel):
                 _compiles(pattern)
         return value
 
-    @field_validator("estimate")
+    @field_validator("estimate", "placeholders")
     @classmethod
     def _estimate_compiles(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         for pattern in value:
@@ -195,6 +201,9 @@ class Parameters(BaseModel):
     min_scribe_notes: int = Field(default=3, ge=1)
     postmortem_within_hours: float = Field(default=48, gt=0)
     min_action_items: int = Field(default=1, ge=0)
+    diagnosis_within_minutes: float = Field(default=15, gt=0, description="first right hypothesis")
+    red_herring_penalty: float = Field(default=0.25, ge=0, le=1, description="per red herring pursued")
+    reply_within_minutes: float = Field(default=10, gt=0, description="a stakeholder message's answer")
     content: ContentRules = ContentRules()
 
 

@@ -12,13 +12,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from drills.actions import Action, action_adapter
+from drills.world.ops import VERBS
 from playbook.errors import InvalidDefinition
 from webui.security import CSRF_FIELD
 
 __all__ = ["action_from_form", "inject_from_form", "inject_from_request", "inject_id"]
 
 # Optional fields a form sends empty when the user leaves them blank.
-_BLANK_MEANS_DEFAULT = {"alert_id", "target", "person"}
+_BLANK_MEANS_DEFAULT = {"alert_id", "target", "person", "param", "service", "text", "level", "name"}
 _NUMBERS = ("error_rate", "latency_p99_ms", "affected_users_pct", "saturation_pct")
 _CHECKS = ("is_revenue_impacting", "is_data_loss", "is_security_event")
 _TEXT = 10_000
@@ -40,7 +41,27 @@ def action_from_form(form: Mapping[str, str], *, actor: str) -> Action:
     prefix = str(data.pop("prefix", "")).strip()[:40]
     if prefix and str(data.get("text", "")).strip():
         data["text"] = f"{prefix}: {data['text']}"
+    if data.get("type") == "operate":
+        _operation_param(data)
+    elif data.get("type") == "look" and data.get("evidence") == "runbook" and "text" in data:
+        data["name"] = data.pop("text")
     return action_adapter.validate_python(data)
+
+
+def _operation_param(data: dict[str, Any]) -> None:
+    """The generic form's one ``param`` box as the field its verb needs (``flag on``, ``key=value``)."""
+    param = str(data.pop("param", "")).strip()
+    need = VERBS.get(str(data.get("verb")), (None, ""))[0]
+    if need is None or not param:
+        return
+    if need == "flag":
+        name, _, state = param.partition(" ")
+        data["flag"], data["enabled"] = name, state.strip().lower() in ("on", "true", "1", "enable")
+    elif need == "key":
+        key, _, value = param.partition("=")
+        data["key"], data["value"] = key.strip(), value.strip()
+    else:
+        data[need] = param
 
 
 def inject_id(name: str) -> str:

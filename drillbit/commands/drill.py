@@ -1,4 +1,4 @@
-"""Drill commands: list, show, run, score, postmortem."""
+"""Drill commands: list, show, run, score, postmortem (check, debrief, metrics: ``drill_review``)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from drillbit.commands import drill_review
 from drillbit.settings import load_settings
 from drills.autopilot import PROFILES, profile, run_autopilot
 from drills.clock import SystemClock, VirtualClock
@@ -22,8 +23,10 @@ from drills.narrative import clock_time, describe
 from drills.postmortem import draft_postmortem
 from drills.report import compare, render
 from drills.scoring import ScoreReport, score_session
+from drills.script import DrillScript
 from drills.session import MAX_SPEED, MIN_SPEED, DrillSession
 from drills.store import Store
+from drills.truth import remedy
 from playbook.errors import InvalidDefinition
 from playbook.model import DEFAULT_PLAYBOOK_PATH, Playbook, load_playbook
 
@@ -97,6 +100,9 @@ def show(
               f"{s.duration_minutes:g} minutes", highlight=False)
     out.print(f"\n[bold]Facilitator briefing[/bold]\n{s.briefing}", highlight=False)
     out.print(f"\n[bold]Participant briefing[/bold]\n{s.participant_briefing}", highlight=False)
+    if s.world is not None:
+        _show_world(s)
+        return
     table = Table(title="injects")
     for column in ("minute", "clock", "type", "id", "what", "flags"):
         table.add_column(column)
@@ -124,6 +130,26 @@ def show(
     out.print(table)
 
 
+def _show_world(s: DrillScript) -> None:
+    assert s.world is not None
+    table = Table(title="services")
+    for column in ("service", "kind", "calls", "version", "replicas", "owner"):
+        table.add_column(column)
+    for svc in s.world.services:
+        table.add_row(svc.name, svc.kind + (" (entry)" if svc.entry else ""), ", ".join(svc.calls),
+                      svc.version, str(svc.replicas), svc.owner)
+    out.print(table)
+    out.print("\n[bold]Faults (the truth)[/bold]", highlight=False)
+    for fault in s.world.faults:
+        fix = remedy(s.world, fault)
+        out.print(f"- {fault.id}: {fault.kind} on {fault.service} ({fault.category}) from minute "
+                  f"{fault.starts_at:g}. {fault.description} Remedy: {fix.label() if fix else 'none'}",
+                  highlight=False, markup=False, soft_wrap=True)
+    herrings = ", ".join(s.world.red_herrings) or "none"
+    out.print(f"[bold]Red herrings[/bold]: {herrings}", highlight=False)
+    out.print(f"[bold]Root cause[/bold]: {s.truth.root_cause}", highlight=False)
+
+
 def _score(session: DrillSession) -> ScoreReport:
     return score_session(
         session.records(),
@@ -132,6 +158,7 @@ def _score(session: DrillSession) -> ScoreReport:
         playbook=session.playbook,
         rubric=session.rubric,
         now=session.now(),
+        world=session.world,
     )
 
 
@@ -179,7 +206,7 @@ def run(
             def emit(record: Record) -> None:
                 if not as_json:
                     out.print(f"{clock_time(loaded.clock_start, record.at)}  {describe(record)}",
-                              highlight=False, markup=False)
+                              highlight=False, markup=False, soft_wrap=True)
 
             play_live(session, sleep=time.sleep, emit=emit)
         report = _score(session)
@@ -234,4 +261,5 @@ def register(app: typer.Typer) -> None:
     group.command("run")(run)
     group.command("score")(score)
     group.command("postmortem")(postmortem)
+    drill_review.register(group)
     app.add_typer(group, name="drill")

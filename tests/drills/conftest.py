@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -61,10 +62,15 @@ def library(book: Playbook) -> list[DrillScript]:
     return load_library(book)
 
 
+SCRIPTED = Path(__file__).parent / "data" / "scripted-pool-leak.yaml"
+
+
 @pytest.fixture(scope="session")
 def leak(book: Playbook) -> DrillScript:
-    """conn-pool-leak: SEV2, first real alert at minute 16, rollback works in 4 minutes."""
-    return find_script("conn-pool-leak", playbook=book)
+    """A scripted drill (injects and a mitigation catalogue, no world): the library's
+    conn-pool-leak before it moved onto the world model. SEV2, first real alert at minute 16,
+    rollback works in 4 minutes."""
+    return find_script(str(SCRIPTED), playbook=book)
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ each flawed team loses exactly the criteria its flaw covers, and no others."""
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 
@@ -73,10 +74,32 @@ def test_each_flaw_costs_exact_points_on_the_connection_pool_drill(
     }
     assert lost == {
         "textbook": {},
-        "slow-to-declare": {"declare": 6.4},  # declared after 26 min: (26-10)/20 of 8 points
-        "no-comms": {"status_page": 8.0, "internal_updates": 8.0, "update_content": 8.0},
-        "wrong-fix": {"mitigation_choice": 5.0},  # one harmful mitigation: half the points
+        # The pool warning (minute 15) is the first real alert; the first page (17) is acked at
+        # 18 and declared 25 minutes later (43): 28 minutes, (28-10)/20 of the 7 points lost.
+        "slow-to-declare": {"declare": 6.3},
+        "no-comms": {"status_page": 6.0, "internal_updates": 7.0, "update_content": 7.0},
+        "wrong-fix": {"mitigation_choice": 4.5},  # one harmful operation: half the points
+        "wrong-diagnosis": {"diagnosis": 10.0},  # wrong service in the hypothesis and the postmortem
+        "red-herring": {"investigation": 4.0},  # a hypothesis and an operation on it: 2 x 0.25 of 8
+        "no-mitigation": {"mitigate_time": 9.0, "mitigation_choice": 9.0, "postmortem": 7.0},
     }
+
+
+def test_a_session_replays_from_its_log_to_the_same_world_and_the_same_score(
+    library: list[DrillScript], book: Playbook, tmp_path: Path
+) -> None:
+    store = Store(tmp_path / "d.db")
+    clock = VirtualClock()
+    script = next(s for s in library if s.id == "conn-pool-leak")
+    session = DrillSession.create(script=script, playbook=book, rubric=default_rubric(), store=store, clock=clock)
+    run_autopilot(session, PROFILES["wrong-fix"], clock)
+    reopened = DrillSession.open(Store(tmp_path / "d.db"), session.id, clock=clock)
+    assert reopened.world is not None and session.world is not None
+    end = int(session.now())
+    assert [s.metrics for s in reopened.world.history(0, end)] == [s.metrics for s in session.world.history(0, end)]
+    def score(s: DrillSession) -> ScoreReport:
+        return score_session(s.records(), session_id=s.id, script=s.script, playbook=s.playbook, rubric=s.rubric)
+    assert score(reopened) == score(session)
 
 
 def test_a_whole_drill_runs_headless_in_well_under_a_second(

@@ -12,6 +12,7 @@ from drills.autopilot import PROFILES, run_autopilot
 from drills.clock import VirtualClock
 from drills.errors import SessionNotFound
 from drills.manager import SessionManager, rubric_of
+from drills.script import DrillScript
 from drills.store import Store
 from playbook.model import Playbook
 from playbook.rubric import default_rubric
@@ -48,10 +49,10 @@ def test_a_restarted_server_reopens_every_room_as_it_was(tmp_path: Path) -> None
     assert reopened[live.id].now() == live.now() == 10
 
 
-def test_tick_delivers_due_injects_in_every_running_room() -> None:
+def test_tick_delivers_due_injects_in_every_running_room(leak: DrillScript) -> None:
     clock = VirtualClock()
     manager = SessionManager(Store(":memory:"), clock=clock)
-    rooms = [manager.create("conn-pool-leak").session for _ in range(3)]
+    rooms = [manager.create(leak).session for _ in range(3)]
     for room in rooms[:2]:
         room.start()
     clock.advance(timedelta(minutes=5))
@@ -70,7 +71,19 @@ def test_history_scores_earlier_sessions_of_the_same_script_oldest_first() -> No
         ids.append(session.id)
         clock.advance(timedelta(seconds=1))
     history = manager.history("conn-pool-leak", before=ids[2])
-    assert [(h.session_id, h.total) for h in history] == [(ids[0], 76), (ids[1], 100)]
+    # no-comms loses status_page (6), internal_updates (7) and update_content (7).
+    assert [(h.session_id, h.total) for h in history] == [(ids[0], 80), (ids[1], 100)]
+
+
+def test_history_leaves_out_rooms_that_never_started_or_have_not_ended() -> None:
+    clock = VirtualClock()
+    manager = SessionManager(Store(":memory:"), clock=clock)
+    played = manager.create("conn-pool-leak").session
+    run_autopilot(played, PROFILES["textbook"], clock)
+    manager.create("conn-pool-leak")  # never started
+    running = manager.create("conn-pool-leak").session
+    running.start()
+    assert [h.session_id for h in manager.history("conn-pool-leak")] == [played.id]
 
 
 def test_a_playbook_without_a_rubric_uses_the_default(book: Playbook) -> None:

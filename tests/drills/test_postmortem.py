@@ -20,7 +20,7 @@ def test_the_draft_has_every_section_and_the_timeline_but_no_truth(drill: Drill)
     s = drill.session
     text = draft_postmortem(s.records(), s.state, s.script, s.playbook)
     assert missing_sections(text) == []
-    assert "| 14:28 | Alert high-error-rate fired (SEV2): HighErrorRate" in text
+    assert "| 14:28 | Alert high-error-rate fired: HighErrorRate" in text
     assert "| 14:31 | alice declared SEV2: Checkout errors (#incident-2026-04-15-checkout-errors) |" in text
     assert s.script.truth.root_cause not in text
     assert "Impact started" not in text

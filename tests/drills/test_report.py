@@ -37,7 +37,7 @@ def reports(leak: DrillScript, book: Playbook) -> dict[str, ScoreReport]:
 
 def test_the_json_report_carries_every_criterion_and_the_metrics(reports: dict[str, ScoreReport]) -> None:
     data = json.loads(render(reports["no-comms"], "json"))
-    assert data["total"] == 76 and data["max"] == 100
+    assert data["total"] == 80 and data["max"] == 100
     assert [c["id"] for c in data["criteria"]][:3] == ["acknowledge", "declare", "severity"]
     assert data["metrics"]["time_to_acknowledge"] == 1
     assert [i["criterion"] for i in data["improvement_plan"]] == [
@@ -47,7 +47,7 @@ def test_the_json_report_carries_every_criterion_and_the_metrics(reports: dict[s
 
 def test_the_markdown_report_ends_with_the_improvement_plan(reports: dict[str, ScoreReport]) -> None:
     text = render(reports["wrong-fix"], "md")
-    assert "| Right mitigation | 5 / 10 | M |" in text
+    assert "| Right mitigation | 4.5 / 9 | M |" in text
     plan = text.split("## Improvement plan")[1]
     assert "| P2 | mitigation_choice (M) | harmful: Fail over database-primary to the replica |" in plan
     assert "### The team's postmortem action items" in plan
@@ -55,10 +55,13 @@ def test_the_markdown_report_ends_with_the_improvement_plan(reports: dict[str, S
 
 def test_the_comparison_says_whether_the_team_is_improving(reports: dict[str, ScoreReport]) -> None:
     comparison = compare(reports["textbook"], [reports["no-comms"], reports["wrong-fix"]])
-    assert (comparison.delta_vs_last, comparison.delta_vs_mean, comparison.improving) == (5.0, 14.5, True)
-    assert comparison.criteria_deltas["mitigation_choice"] == 5.0
+    # 100 against 95.5 (the last) and against the mean of 80 and 95.5 (87.75, shown to a tenth).
+    assert (comparison.delta_vs_last, comparison.delta_vs_mean, comparison.improving) == (4.5, 12.2, True)
+    assert comparison.criteria_deltas["mitigation_choice"] == 4.5
     assert "improving" in comparison.verdict
-    assert compare(reports["no-comms"], [reports["textbook"]]).improving is False
+    fell = compare(reports["no-comms"], [reports["textbook"]])
+    assert (fell.improving, fell.delta_vs_last) == (False, -20)
+    assert fell.verdict.startswith("The team is declining: -20 points")
     assert compare(reports["textbook"], []).improving is None
     text = render(reports["textbook"], "md", comparison)
     assert "| **textbook (this one)** | **100 / 100** |" in text

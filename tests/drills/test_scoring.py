@@ -161,7 +161,9 @@ def test_each_flaw_costs_its_criterion(
 
 
 def test_every_criterion_has_a_failing_case() -> None:
-    assert {c for c, *_ in FAILING} == {c.id for c in default_rubric().criteria}
+    from tests.drills.test_judging import WORLD_FAILING
+
+    assert {c for c, *_ in FAILING + WORLD_FAILING} == {c.id for c in default_rubric().criteria}
 
 
 def test_evidence_names_the_records_a_criterion_rests_on(drill: Drill) -> None:

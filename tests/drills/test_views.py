@@ -23,6 +23,10 @@ def secrets_of(script: DrillScript) -> list[str]:
     words = [truth.root_cause, truth.impact, *truth.contributing_factors, *truth.action_items]
     words += [m.explanation for m in truth.mitigations]
     words += [i.facilitator_note for i in script.injects if i.facilitator_note]
+    words += [*truth.hints, script.briefing]
+    if script.world is not None:
+        words += [f.description for f in script.world.faults]
+        words += [f'"{f.id}"' for f in script.world.faults] + [f'"{f.kind}"' for f in script.world.faults]
     return [w for w in words if w]
 
 
@@ -44,7 +48,8 @@ def assert_no_leak(session: DrillSession) -> None:
     for secret in secrets_of(script) + undelivered(script, session):
         assert secret not in shown, secret
     for key in ('"red_herring"', '"actionable"', '"effective"', '"facilitator_note"', '"inject_id"',
-                '"impact_started"', '"mitigated"', '"effect"', '"risky"', '"while_impacted"'):
+                '"impact_started"', '"mitigated"', '"effect"', '"risky"', '"while_impacted"',
+                '"red_herrings"', '"faults"', '"remedies"', '"hints"'):
         assert key not in shown, key
     assert "expected_severity" not in shown
 
@@ -92,11 +97,13 @@ def test_events_since_returns_only_new_records_and_the_next_offset(drill: Drill)
 
 def test_the_participant_view_shows_alerts_metrics_and_a_prefilled_update(drill: Drill) -> None:
     view = participant_view(drill.at(18).session, "bob")
+    # A scripted alert has no rule label; the playbook's verdict (SEV2) is not shown.
     assert [(a["alert_id"], a["severity"], a["paging"]) for a in view.alerts] == [
-        ("high-error-rate", "SEV2", True)
+        ("high-error-rate", None, True)
     ]
+    assert "SEV2" not in json.dumps(view.alerts)
     assert view.metrics["api-gateway"]["error_rate"] == 45
-    assert "What we are doing:" in view.prefill["status_update"]
+    assert "What we are doing: [what we are doing]" in view.prefill["status_update"]
     assert {m["id"] for m in view.mitigations} == {
         "rollback-order-service", "hotfix-connection-reuse", "raise-pool-size", "failover-database"
     }

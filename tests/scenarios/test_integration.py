@@ -173,7 +173,7 @@ def test_an_error_spike_pages_the_drill_room_and_the_rollback_restores_checkout(
     assert {a["data"]["alert_id"] for a in alerts} <= resolved
     assert report.recovered is True
     assert records[-1]["kind"] == "drill_ended"
-    assert report.score["max"] == 100 and len(report.score["criteria"]) == 12
+    assert report.score["max"] == 100 and len(report.score["criteria"]) == 14
     assert Path(report.files["locust_stats"]).is_file()
     assert report.exit_code == 0
 

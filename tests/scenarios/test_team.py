@@ -96,7 +96,9 @@ def in_process_criteria(name: str, script: str) -> dict[str, float]:
     return {c.id: c.points for c in report.criteria}
 
 
-@pytest.mark.parametrize("name", sorted(PROFILES))
+# no-mitigation never resolves: in process it stops at the drill's duration, over HTTP it
+# would keep waiting for a resolution that never comes.
+@pytest.mark.parametrize("name", sorted(set(PROFILES) - {"no-mitigation"}))
 def test_an_http_team_scores_what_the_in_process_autopilot_scores(web: Web, name: str) -> None:
     team, room_id, key = play_over_http(web, name, SEV2_SCRIPT)
     score = web.api.score(room_id, token=key)

@@ -8,7 +8,7 @@ from tests.webui.conftest import ADMIN, FAST, Harness, bearer
 
 def test_the_library_lists_every_shipped_drill_without_its_truth(harness: Harness) -> None:
     drills = harness.client.get("/api/v1/library", headers=bearer(ADMIN)).json()
-    assert len(drills) == 7
+    assert len(drills) == 10
     assert {"id", "title", "summary", "expected_severity", "duration_minutes", "services"} == set(drills[0])
     assert "root_cause" not in str(drills)
 

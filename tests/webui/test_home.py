@@ -8,8 +8,8 @@ from tests.webui.conftest import FAST, Harness
 def test_the_home_page_lists_the_library_with_a_description_each(harness: Harness) -> None:
     page = harness.signed_in().get("/")
     assert page.status_code == 200
-    assert page.text.count('data-drill="') == 7
-    assert "Payments failing at the card processor" in page.text
+    assert page.text.count('data-drill="') == 10
+    assert "A busy afternoon for payments; two card processors are integrated." in page.text
     assert 'name="csrf_token"' in page.text
     assert "csrftoken=" in harness.browser().get("/").headers["set-cookie"]
 
