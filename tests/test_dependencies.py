@@ -12,6 +12,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 FIRST_PARTY = {
     "drillbit", "playbook", "simulator", "drills", "webui", "scenarios", "integrations", "tests", "bench",
+    "chaosdrillbit",  # the Chaos Toolkit extension: its own distribution under ext/
 }
 SOURCES = ["drillbit", "playbook", "simulator", "drills", "webui", "scenarios", "integrations"]
 

@@ -261,5 +261,5 @@ def register(app: typer.Typer) -> None:
     group.command("run")(run)
     group.command("score")(score)
     group.command("postmortem")(postmortem)
-    drill_review.register(group)
+    drill_review.add_commands(group)
     app.add_typer(group, name="drill")

@@ -105,7 +105,7 @@ def metrics(
         print(f"{name}: " + ", ".join(f"{k}={v:g}" for k, v in last.items()))
 
 
-def register(group: typer.Typer) -> None:
+def add_commands(group: typer.Typer) -> None:
     """Add ``check``, ``debrief`` and ``metrics`` to the ``drill`` group."""
     group.command("check")(check)
     group.command("debrief")(debrief)
