@@ -24,7 +24,7 @@ from drills.world.run import World
 from playbook.errors import InvalidDefinition
 from playbook.model import DEFAULT_PLAYBOOK_PATH, load_playbook
 
-__all__ = ["register", "series"]
+__all__ = ["add_commands", "series"]
 
 DbOpt = Annotated[
     Path | None,
