@@ -42,6 +42,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 
 import numpy as np
 import numpy.typing as npt
@@ -112,7 +113,7 @@ _Row = tuple[float, int, int, bool, tuple[int, ...], tuple[int, ...], tuple[int,
 
 
 def _notifications(rows: list[_Row]) -> Notifications:
-    rows.sort(key=lambda r: (r[0], r[1]))
+    rows.sort(key=itemgetter(0, 1))
     return Notifications(
         time=[r[0] for r in rows],
         key=[r[1] for r in rows],
@@ -139,7 +140,8 @@ class _Group:
     def reason(self, firing: set[int], resolved: list[int], tick: int, timers: Timers) -> int:
         """``DedupStage.needsUpdate``: why this flush notifies, or _NOTHING.
 
-        ``resolved`` holds the identities of the group's resolved alerts.
+        ``firing`` and ``resolved`` hold the identities of the group's firing and resolved
+        alerts at tick index ``tick``.
         """
         entry = self.entry_firing
         if entry is None:
@@ -166,54 +168,49 @@ def _one_group(
 ) -> None:
     """Notifications of one group key; ``alerts`` in the order they were received."""
     count, p = len(alerts), 0
-    interval, repeat_ticks = timers.interval, timers.repeat_ticks
+    wait, interval = timers.wait, timers.interval
+    repeat_ticks, send_resolved = timers.repeat_ticks, timers.send_resolved
     while p < count:
         group = _Group()
-        tick = received[alerts[p]] + timers.wait
+        current = group.current
+        tick = received[alerts[p]] + wait
         origin, j = tick, 0
         while True:
-            while p < count and received[alerts[p]] <= tick:
+            while p < count:
                 a = alerts[p]
+                at = received[a]
+                if at > tick:
+                    break
                 p += 1
-                group.current[identity[a]] = a
-                if not group.flushed and starts[a] + timers.wait < received[a] < tick:
-                    tick = origin = received[a]  # old enough: flush at once
+                current[identity[a]] = a
+                if not group.flushed and starts[a] + wait < at < tick:
+                    tick = origin = at  # old enough: flush at once
             if tick > until:
                 return
             group.flushed = True
             firing: list[int] = []
             resolved: list[int] = []
-            for a in group.current.values():
+            for a in current.values():
                 (firing if ends[a] > tick else resolved).append(a)
             fire_ids = {identity[a] for a in firing}
-            reason = group.reason(fire_ids, [identity[a] for a in resolved], j, timers)
+            gone = [identity[a] for a in resolved]
+            reason = group.reason(fire_ids, gone, j, timers)
             if reason != _NOTHING:
-                if firing or timers.send_resolved:
-                    entry = group.entry_firing or set()
-                    new = tuple(sorted(a for a in firing if identity[a] not in entry))
-                    shown = firing + resolved if timers.send_resolved else firing
+                if firing or send_resolved:
                     out.append(
-                        (
-                            tick,
-                            key,
-                            reason,
-                            bool(firing),
-                            tuple(sorted(shown)),
-                            tuple(sorted(resolved)) if timers.send_resolved else (),
-                            new if reason == NEW else (),
-                        )
+                        _row(group, tick, key, reason, firing, resolved, identity, send_resolved)
                     )
                 group.entry_firing = fire_ids
-                group.entry_resolved = {identity[a] for a in resolved}
+                group.entry_resolved = set(gone)
                 group.entry_at = j
-            for a in resolved:
-                del group.current[identity[a]]
-            if not group.current:
+            for ident in gone:
+                del current[ident]
+            if not current:
                 break  # deleted; a later alert starts a new group
             # Jump to the next flush where something can change: the first tick at or after
             # an alert ends or arrives (the tolerance can only make it a tick early, which
             # costs an idle flush, never a send), or a repeat is due.
-            soonest = min(ends[a] for a in firing)
+            soonest = min([ends[a] for a in firing])
             if p < count and received[alerts[p]] < soonest:
                 soonest = received[alerts[p]]
             following = group.entry_at + repeat_ticks if group.entry_firing else _NEVER
@@ -223,6 +220,32 @@ def _one_group(
                 return  # firing for ever, never repeating: nothing more to send
             j = max(j + 1, following)
             tick = origin + j * interval
+
+
+def _row(
+    group: _Group,
+    tick: float,
+    key: int,
+    reason: int,
+    firing: list[int],
+    resolved: list[int],
+    identity: Sequence[int],
+    send_resolved: bool,
+) -> _Row:
+    """The notification a flush sends (before the log entry is updated)."""
+    new: tuple[int, ...] = ()
+    if reason == NEW:
+        entry = group.entry_firing
+        new = _ascending([a for a in firing if identity[a] not in entry] if entry else firing)
+    if not send_resolved:
+        return (tick, key, reason, bool(firing), _ascending(firing), (), new)
+    shown = _ascending(firing + resolved) if resolved else _ascending(firing)
+    return (tick, key, reason, bool(firing), shown, _ascending(resolved), new)
+
+
+def _ascending(episodes: list[int]) -> tuple[int, ...]:
+    """``episodes`` as an ascending tuple (most flushes carry one alert: no sort then)."""
+    return tuple(episodes) if len(episodes) < 2 else tuple(sorted(episodes))
 
 
 def dispatch(
@@ -241,7 +264,7 @@ def dispatch(
     ``ends[i]`` (``inf``: still firing); ``group[i]`` is its group key and ``identity[i]``
     its label set's identity. No flush after ``until`` is made.
     """
-    order = sorted(range(len(received)), key=lambda i: (group[i], received[i], i))
+    order = [i for _, _, i in sorted(zip(group, received, range(len(received)), strict=True))]
     rows: list[_Row] = []
     begin = 0
     while begin < len(order):
@@ -291,7 +314,9 @@ def group_keys(table: AlertTable, spec: GroupingSpec) -> IntArray:
     return key
 
 
-def group_alerts(table: AlertTable, spec: GroupingSpec, *, until: float = math.inf) -> Notifications:
+def group_alerts(
+    table: AlertTable, spec: GroupingSpec, *, until: float = math.inf
+) -> Notifications:
     """The notifications Alertmanager sends for the simulated ``table`` under ``spec``."""
     received = table.time.tolist()
     ends = table.end.tolist()
