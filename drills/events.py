@@ -27,6 +27,13 @@ on a target), ``evidence_viewed(evidence, request, result)`` (a look-up and what
 text)`` (the postmortem's structured root cause), ``stakeholder_message(message_id, persona,
 channel, text)`` and ``stakeholder_replied(message_id, text)``. World events (alerts firing
 and resolving, the impact starting and stopping) have ``source: world``.
+
+The facilitator's room controls (``source: facilitator``): ``participant_removed(person,
+reason)`` (their cookie stops working; they cannot act or rejoin under that name),
+``hint_sent(level, text)`` (a hint of the script's, to the room) and ``debrief_released``
+(after the end: participants may now read the debrief and the truth). The collaborative
+postmortem: ``postmortem_edited(revision, base, text)``, a draft saved on top of revision
+``base`` (see :func:`drills.postmortem.save_draft`).
 """
 
 from __future__ import annotations
@@ -60,16 +67,20 @@ from playbook.roles import Role
 
 __all__ = [
     "CLOCK_KINDS",
+    "DebriefReleased",
     "DrillEnded",
     "DrillEvent",
     "DrillPaused",
     "DrillResumed",
     "DrillStarted",
     "EvidenceViewed",
+    "HintSent",
     "HypothesisRecorded",
     "InjectDelivered",
     "Operated",
     "ParticipantJoined",
+    "ParticipantRemoved",
+    "PostmortemEdited",
     "Record",
     "RoleReleased",
     "RootCauseStated",
@@ -187,6 +198,37 @@ class StakeholderReplied(EventBase):
     text: str
 
 
+class ParticipantRemoved(EventBase):
+    """The facilitator removed ``person`` from the room (``actor`` is None: the facilitator)."""
+
+    kind: Literal["participant_removed"] = "participant_removed"
+    person: str
+    reason: str = ""
+
+
+class HintSent(EventBase):
+    """The facilitator sent the room the script's hint number ``level`` (1: the mildest)."""
+
+    kind: Literal["hint_sent"] = "hint_sent"
+    level: int = Field(ge=1)
+    text: str
+
+
+class DebriefReleased(EventBase):
+    """The facilitator released the debrief (and with it the truth) to the participants."""
+
+    kind: Literal["debrief_released"] = "debrief_released"
+
+
+class PostmortemEdited(EventBase):
+    """``actor`` saved the postmortem draft as ``revision``, editing revision ``base``."""
+
+    kind: Literal["postmortem_edited"] = "postmortem_edited"
+    revision: int = Field(ge=1)
+    base: int = Field(ge=0)
+    text: str
+
+
 DrillEvent = Annotated[
     ImpactStarted
     | AlertFired
@@ -216,7 +258,11 @@ DrillEvent = Annotated[
     | HypothesisRecorded
     | RootCauseStated
     | StakeholderMessage
-    | StakeholderReplied,
+    | StakeholderReplied
+    | ParticipantRemoved
+    | HintSent
+    | DebriefReleased
+    | PostmortemEdited,
     Field(discriminator="kind"),
 ]
 drill_event_adapter: TypeAdapter[DrillEvent] = TypeAdapter(DrillEvent)

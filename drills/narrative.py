@@ -9,15 +9,19 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from drills.events import (
+    DebriefReleased,
     DrillEnded,
     DrillPaused,
     DrillResumed,
     DrillStarted,
     EvidenceViewed,
+    HintSent,
     HypothesisRecorded,
     InjectDelivered,
     Operated,
     ParticipantJoined,
+    ParticipantRemoved,
+    PostmortemEdited,
     Record,
     RoleReleased,
     RootCauseStated,
@@ -153,6 +157,14 @@ def describe(record: Record) -> str:
             return f"{e.sender} ({e.channel}): {e.text}"
         case StakeholderReplied():
             return f"{who} replied to {e.message_id}: {e.text}"
+        case ParticipantRemoved():
+            return f"The facilitator removed {e.person}" + (f": {e.reason}" if e.reason else "")
+        case HintSent():
+            return f"Hint from the facilitator: {e.text}"
+        case DebriefReleased():
+            return "The facilitator released the debrief"
+        case PostmortemEdited():
+            return f"{who} saved postmortem revision {e.revision}"
     return e.kind  # pragma: no cover - the union is exhaustive
 
 

@@ -4,23 +4,40 @@ action items read back from the edited Markdown.
 The draft is participant-safe: it uses only what the team saw and did (never the truth's root
 cause or whether a mitigation works); the team fills in the summary, impact, root cause,
 contributing factors and action items before writing it (the ``write_postmortem`` action).
+
+The team edits the draft together. Every save says which revision it was based on
+(:func:`save_draft`): revision 0 is the generated draft, each ``postmortem_edited`` or
+``postmortem_written`` record is the next. A save based on anything but the current revision
+is a :class:`DraftConflict` carrying both texts, so its author merges by hand; nobody's
+draft is ever replaced by a save that did not see it.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 
-from drills.events import InjectDelivered, Record
+from drills.errors import ActionRefused
+from drills.events import InjectDelivered, PostmortemEdited, Record
 from drills.narrative import clock_time, describe
 from drills.script import DrillScript
 from drills.state import DrillState
-from playbook.events import ActionItem
+from playbook.events import ActionItem, PostmortemWritten
 from playbook.model import Playbook
 from playbook.templates import POSTMORTEM_SECTIONS, missing_sections
 
-__all__ = ["TIMELINE_KINDS", "draft_postmortem", "filled_sections", "parse_action_items"]
+__all__ = [
+    "TIMELINE_KINDS",
+    "Draft",
+    "DraftConflict",
+    "current_draft",
+    "draft_postmortem",
+    "filled_sections",
+    "parse_action_items",
+    "save_draft",
+]
 
 # The record kinds a postmortem timeline lists (what the team saw and did).
 TIMELINE_KINDS = frozenset(
@@ -188,3 +205,51 @@ def filled_sections(markdown: str, sections: Sequence[str] = POSTMORTEM_SECTIONS
         if lines:
             filled.append(section)
     return tuple(filled)
+
+
+@dataclass(frozen=True)
+class Draft:
+    """The postmortem as it stands: its revision, text, and who saved it at which minute."""
+
+    revision: int
+    text: str
+    author: str | None = None
+    at: float | None = None
+
+
+class DraftConflict(ActionRefused):
+    """A save based on a revision that is no longer current: both texts, for a merge."""
+
+    def __init__(self, *, base: int, current: Draft, yours: str) -> None:
+        who = current.author or "someone"
+        super().__init__(
+            "edit_postmortem",
+            f"{who} saved revision {current.revision} after the revision {base} you edited: "
+            "merge your text into theirs and save again",
+        )
+        self.base = base
+        self.current = current
+        self.yours = yours
+
+
+def current_draft(records: Sequence[Record], generated: str) -> Draft:
+    """The latest saved or written postmortem in ``records``; revision 0 is ``generated``."""
+    draft = Draft(0, generated)
+    for r in records:
+        e = r.event
+        if isinstance(e, PostmortemEdited | PostmortemWritten):
+            draft = Draft(draft.revision + 1, e.text, e.actor, e.at)
+    return draft
+
+
+def save_draft(current: Draft, *, base: int, text: str) -> int | None:
+    """The revision a save of ``text`` edited from revision ``base`` becomes.
+
+    None when ``text`` is already the current text (nothing to save, nothing lost); the next
+    revision when ``base`` is the current one; otherwise :class:`DraftConflict`.
+    """
+    if text == current.text:
+        return None
+    if base != current.revision:
+        raise DraftConflict(base=base, current=current, yours=text)
+    return current.revision + 1

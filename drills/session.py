@@ -30,17 +30,23 @@ from drills.clock import WallClock, drill_minutes
 from drills.director import LOOKAHEAD, Due, deliver, next_due, upcoming
 from drills.errors import ActionRefused
 from drills.events import (
+    DebriefReleased,
     DrillEnded,
     DrillEvent,
     DrillPaused,
     DrillResumed,
     DrillStarted,
+    HintSent,
     Operated,
     ParticipantJoined,
+    ParticipantRemoved,
+    PostmortemEdited,
     Record,
+    RoleReleased,
     Source,
     SpeedChanged,
 )
+from drills.postmortem import Draft, current_draft, draft_postmortem, save_draft
 from drills.script import AlertInject, DrillScript, Inject
 from drills.state import DrillState, replay
 from drills.store import Store
@@ -357,6 +363,67 @@ class DrillSession:
             event = AlertResolved(at=self.now(), incident_id=self.incident_id, alert_id=alert_id)
             return self._append([Pending(event, "facilitator", alert_id)]) + self.sync()
 
+    def remove(self, person: str, reason: str = "") -> list[Record]:
+        """Remove a participant: their roles are released, they can no longer act, and their
+        name cannot join again (so the join code does not let them back in)."""
+        with self._lock:
+            self.sync()
+            if person not in self._state.participants:
+                raise ActionRefused("remove", f"{person!r} is not in this drill")
+            base = {"at": self.now(), "incident_id": self.incident_id}
+            pending = [Pending(ParticipantRemoved(**base, person=person, reason=reason[:200]), "facilitator")]
+            pending += [Pending(RoleReleased(**base, role=role, person=person), "facilitator")
+                        for role in self._state.roles_of(person)]
+            return self._append(pending)
+
+    def send_hint(self, level: int) -> Record:
+        """Send the room the script's hint ``level`` (1: the mildest), once each."""
+        with self._lock:
+            self.sync()
+            hints = self.script.truth.hints
+            if self._state.status not in ("running", "paused"):
+                raise ActionRefused("hint", f"the drill is {self._state.status}")
+            if not 1 <= level <= len(hints):
+                raise ActionRefused("hint", f"this drill has {len(hints)} hint(s); there is no hint {level}")
+            if any(isinstance(r.event, HintSent) and r.event.level == level for r in self._records):
+                raise ActionRefused("hint", f"hint {level} has already been sent")
+            event = HintSent(at=self.now(), incident_id=self.incident_id, level=level, text=hints[level - 1])
+            return self._append([Pending(event, "facilitator")])[0]
+
+    def release_debrief(self) -> Record:
+        """Let the participants read the debrief (and the truth in it): after the end, once."""
+        with self._lock:
+            if self._state.debrief_released:
+                raise ActionRefused("release_debrief", "the debrief is already released")
+            return self._control("release_debrief", DebriefReleased, {"ended"})
+
+    # -- the collaborative postmortem -------------------------------------------------------
+    def postmortem_draft(self) -> Draft:
+        """The postmortem as it stands (revision 0: generated from the timeline)."""
+        with self._lock:
+            written = [r for r in self._records if r.kind in ("postmortem_edited", "postmortem_written")]
+            generated = "" if written else draft_postmortem(self._records, self._state, self.script, self.playbook)
+            return current_draft(self._records, generated)
+
+    def edit_postmortem(self, actor: str, text: str, *, base: int) -> Draft:
+        """Save ``actor``'s draft edited from revision ``base``: the draft now, or DraftConflict."""
+        with self._lock:
+            self.sync()
+            if actor not in self._state.participants:
+                raise ActionRefused("edit_postmortem", f"{actor!r} is not in this drill")
+            if self._state.status == "ready":
+                raise ActionRefused("edit_postmortem", "the drill has not started yet")
+            if not text.strip():
+                raise ActionRefused("edit_postmortem", "the postmortem is empty")
+            current = self.postmortem_draft()
+            revision = save_draft(current, base=base, text=text)
+            if revision is None:
+                return current
+            event = PostmortemEdited(at=self.now(), incident_id=self.incident_id, actor=actor,
+                                     revision=revision, base=base, text=text)
+            self._append([Pending(event, "action")])
+            return Draft(revision, text, actor, event.at)
+
     # -- participants ---------------------------------------------------------------------
     def join(self, name: str) -> Record:
         """Add a participant (by display name, unique in the room)."""
@@ -369,6 +436,8 @@ class DrillSession:
                 raise ActionRefused("join", "the drill has ended")
             if name in self._state.participants:
                 raise ActionRefused("join", f"the name {name!r} is taken in this drill")
+            if name.casefold() in {r.casefold() for r in self._state.removed}:
+                raise ActionRefused("join", f"the facilitator removed {name!r} from this drill")
             event = ParticipantJoined(at=self.now(), incident_id=self.incident_id, actor=name)
             return self._append([Pending(event, "action")])[0]
 

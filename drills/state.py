@@ -13,6 +13,7 @@ from typing import Literal
 
 from drills.clock import Anchor
 from drills.events import (
+    DebriefReleased,
     DrillEnded,
     DrillPaused,
     DrillResumed,
@@ -22,6 +23,7 @@ from drills.events import (
     InjectDelivered,
     Operated,
     ParticipantJoined,
+    ParticipantRemoved,
     Record,
     RoleReleased,
     RootCauseStated,
@@ -110,6 +112,8 @@ class DrillState:
     root_cause: RootCauseStated | None = None
     messages: dict[str, StakeholderMessage] = field(default_factory=dict)
     replied: dict[str, float] = field(default_factory=dict)
+    removed: set[str] = field(default_factory=set)
+    debrief_released: bool = False
 
     # -- questions ------------------------------------------------------------------------
     @property
@@ -231,6 +235,11 @@ class DrillState:
                 self.messages[event.message_id] = event
             case StakeholderReplied():
                 self.replied.setdefault(event.message_id, event.at)
+            case ParticipantRemoved():
+                self.participants.pop(event.person, None)
+                self.removed.add(event.person)
+            case DebriefReleased():
+                self.debrief_released = True
 
 
 def replay(records: Iterable[Record]) -> DrillState:
