@@ -36,7 +36,7 @@ from playbook.events import Acknowledged, AlertFired, IncidentDeclared, Mitigate
 from playbook.model import Playbook
 from playbook.rubric import Rubric
 
-__all__ = ["Debrief", "debrief", "ideal_session", "render_debrief"]
+__all__ = ["Debrief", "debrief", "evidence_missed", "ideal_session", "render_aar", "render_debrief"]
 
 _TEMPLATES = Path(__file__).parent / "templates"
 # Who owns the corrective action of each criterion (HSEEP: an owner per action).
@@ -58,6 +58,7 @@ class Line(_Model):
     at: float
     time: str
     text: str
+    seq: int | None = None  # the record's place in the log (the debrief page's anchors)
 
 
 class Gap(_Model):
@@ -159,10 +160,11 @@ def _real(records: Sequence[Record], script: DrillScript) -> set[str]:
 
 
 def _line(record: Record, script: DrillScript) -> Line:
-    return Line(at=record.at, time=clock_time(script.clock_start, record.at), text=describe(record))
+    return Line(at=record.at, time=clock_time(script.clock_start, record.at), text=describe(record), seq=record.seq)
 
 
-def _missed(records: Sequence[Record], script: DrillScript) -> list[str]:
+def evidence_missed(records: Sequence[Record], script: DrillScript) -> list[str]:
+    """What would have shown the fault that the team never looked at (the console, the debrief)."""
     world = script.world
     if world is None:
         return []
@@ -237,7 +239,7 @@ def debrief(
             Look(at=r.at, time=clock_time(script.clock_start, r.at), who=r.actor, what=describe(r))
             for r in records if isinstance(r.event, EvidenceViewed)
         ],
-        evidence_missed=_missed(records, script),
+        evidence_missed=evidence_missed(records, script),
         red_herrings_chased=chased,
         criteria=criteria,
         went_well=[f"{c.title}: {c.explanation}" for c in report.criteria if c.rating == "P"],
@@ -261,3 +263,8 @@ def render_debrief(d: Debrief, fmt: Literal["md", "html", "json"]) -> str:
     if fmt == "json":
         return d.model_dump_json(indent=2) + "\n"
     return _environment().get_template(f"debrief.{fmt}.j2").render(d=d)
+
+
+def render_aar(d: Debrief) -> str:
+    """The HSEEP after-action report / improvement plan alone, as Markdown (to file and share)."""
+    return _environment().get_template("aar.md.j2").render(d=d)

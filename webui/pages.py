@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from drills import console
 from drills.narrative import clock_time
 from drills.postmortem import draft_postmortem
 from drills.session import DrillSession
@@ -44,7 +45,7 @@ INJECT_TYPES = {
     "metrics": "Metric snapshot",
 }
 PARTICIPANT_PANELS = ("status", "incident", "alerts", "metrics", "roster", "timeline", "controls")
-FACILITATOR_PANELS = ("status", "controls", "roster", "upcoming", "score", "timeline")
+FACILITATOR_PANELS = ("status", "controls", "roster", "upcoming", "score", "timeline", "world", "hints")
 _EVIDENCE = {"log", "deploy", "metrics", "customer_report", "exec_message"}
 _FEED = 200
 
@@ -191,6 +192,11 @@ def facilitator_context(session: DrillSession, *, csrf: str, links: Links) -> di
         "records": list(reversed(view.records[-300:])),
         "services": list(session.script.services),
         "seq": view.offset,
+        # The true world beside the team's view, what the team looked at, the hints.
+        "world": console.world_now(session),
+        "looks": console.looks(session),
+        "hints": console.hints(session),
+        "released": session.state.debrief_released,
     }
 
 

@@ -20,6 +20,7 @@ from drills.manager import Created
 from drills.postmortem import draft_postmortem
 from drills.report import compare, render
 from drills.scoring import ScoreReport, score_session
+from drills.script import DrillScript
 from drills.session import DrillSession
 from playbook.errors import InvalidDefinition
 from playbook.templates import POSTMORTEM_SECTIONS, missing_sections
@@ -44,9 +45,12 @@ __all__ = [
 ]
 
 
-def create_room(services: Services, script_id: str, *, speed: float = 1.0, start: bool = False) -> Created:
-    """A new room for a library drill (only library ids: never a path from a request)."""
-    script = services.script(script_id)
+def create_room(
+    services: Services, script_id: str | DrillScript, *, speed: float = 1.0, start: bool = False
+) -> Created:
+    """A new room for a library drill (only library ids: never a path from a request), or for
+    a script already validated (an uploaded drill file)."""
+    script = script_id if isinstance(script_id, DrillScript) else services.script(script_id)
     if script is None:
         known = ", ".join(s.id for s in services.library)
         raise InvalidDefinition(f"no drill {script_id!r} in the library (known: {known})", field="script")

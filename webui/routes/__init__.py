@@ -2,13 +2,15 @@
 
 from fastapi import APIRouter
 
-from webui.routes import api, facilitator, home, participant, receivers, studies
+from webui.routes import api, debrief, facilitator, home, participant, receivers, studies
 
 __all__ = ["ROUTERS"]
 
 ROUTERS: tuple[APIRouter, ...] = (
     home.router,
     facilitator.router,
+    facilitator.upload_router,
+    debrief.router,
     participant.router,
     api.router,
     receivers.router,

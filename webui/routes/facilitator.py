@@ -1,22 +1,31 @@
-"""The facilitator's pages: the secret link, the console, its live stream, and the exports.
+"""The facilitator's pages: the secret link, the console, its live stream, the room controls
+(clock, injects, hints, removing a participant, releasing the debrief) and the exports; and
+uploading a drill file to run.
 
-Every route but the link itself needs the room's facilitator cookie
-(:data:`~webui.deps.FacilitatorPageDep`): participants get 403 here.
+Every room route but the link itself needs the room's facilitator cookie
+(:data:`~webui.deps.FacilitatorPageDep`): participants get 403 here. An upload needs the
+facilitator's sign-in (:data:`~webui.deps.SignedInDep`); the file is read through the
+bounded YAML reader and validated exactly as ``drillbit drill check`` validates it, so a bad
+file is a 422 naming ``file:line: field``.
 """
 
 from __future__ import annotations
 
+from pathlib import PurePath
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Form, HTTPException, Request, status
+from fastapi import APIRouter, Form, HTTPException, Request, UploadFile, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
+from drills.script import load_script
+from playbook.safeyaml import MAX_BYTES, decode_definition
 from webui.deps import (
     CsrfDep,
     FacilitatorPageDep,
     RoomDep,
     ServicesDep,
+    SignedInDep,
     facilitator_cookie,
     guarded,
     remember_facilitator,
@@ -25,14 +34,23 @@ from webui.forms import inject_from_form
 from webui.pages import Links, facilitator_context, facilitator_panels
 from webui.rendering import templates
 from webui.responses import attachment, done
-from webui.rooms import apply_control, deliver_inject, links, postmortem_export, score_export
+from webui.rooms import (
+    apply_control,
+    create_room,
+    deliver_inject,
+    ensure_space,
+    links,
+    postmortem_export,
+    score_export,
+)
 from webui.schemas import ControlRequest
 from webui.services import Services
 from webui.streams import event_stream
 
-__all__ = ["router"]
+__all__ = ["router", "upload_router"]
 
 router = APIRouter(prefix="/rooms/{room_id}", include_in_schema=False)
+upload_router = APIRouter(include_in_schema=False)
 
 _MEDIA = {"md": "text/markdown; charset=utf-8", "json": "application/json", "html": "text/html; charset=utf-8"}
 
@@ -112,3 +130,58 @@ def report(room: FacilitatorPageDep, services: ServicesDep, fmt: Literal["md", "
 @router.get("/facilitator/postmortem.{fmt}")
 def postmortem(room: FacilitatorPageDep, fmt: Literal["md", "json"]) -> Response:
     return attachment(postmortem_export(room, fmt), _MEDIA[fmt], f"drill-{room.id}-postmortem.{fmt}")
+
+
+@router.post("/facilitator/hint")
+def hint(
+    request: Request, room: FacilitatorPageDep, services: ServicesDep, level: Annotated[int, Form(ge=1, le=20)]
+) -> Response:
+    """Send the room the script's hint ``level`` (a message everyone sees in the timeline)."""
+    ensure_space(services, room)
+    room.send_hint(level)
+    services.hub.poke(room.id)
+    return done(request, f"/rooms/{room.id}/facilitator")
+
+
+@router.post("/facilitator/remove")
+def remove(
+    request: Request,
+    room: FacilitatorPageDep,
+    services: ServicesDep,
+    person: Annotated[str, Form(min_length=1, max_length=200)],
+    reason: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    """Remove a participant: their cookie stops opening the room and they cannot act."""
+    ensure_space(services, room, 1 + len(room.state.roles_of(person)))
+    room.remove(person, reason)
+    services.hub.poke(room.id)
+    return done(request, f"/rooms/{room.id}/facilitator")
+
+
+@router.post("/facilitator/release")
+def release(request: Request, room: FacilitatorPageDep, services: ServicesDep) -> Response:
+    """Release the debrief (and the truth in it) to the participants: only after the end."""
+    room.release_debrief()
+    services.hub.poke(room.id)
+    return done(request, f"/rooms/{room.id}/facilitator")
+
+
+def _source(filename: str | None) -> str:
+    """The name errors cite for an upload: its base name only (never a client's path)."""
+    name = PurePath((filename or "").replace("\\", "/")).name
+    return name[:100] or "upload.yaml"
+
+
+@upload_router.post("/drills/upload")
+async def upload(request: Request, file: UploadFile, services: ServicesDep, _: SignedInDep) -> Response:
+    """Check an uploaded drill file as ``drillbit drill check`` does and open a room for it."""
+    source = _source(file.filename)
+    text = decode_definition(await file.read(MAX_BYTES + 1), source=source)  # refuses past MAX_BYTES
+    script = await run_in_threadpool(load_script, source, playbook=services.playbook, text=text)
+    created = await run_in_threadpool(create_room, services, script)
+    location = f"/rooms/{created.session.id}/facilitator"
+    response: Response = RedirectResponse(location, status_code=303)
+    if request.headers.get("hx-request"):
+        response = Response(status_code=204, headers={"HX-Redirect": location})
+    remember_facilitator(response, created.session.id, created.facilitator_key)
+    return response

@@ -1,0 +1,99 @@
+"""The facilitator's console: the true world, hints, removing a participant, releasing the
+debrief, and running an uploaded drill file."""
+
+from __future__ import annotations
+
+import time
+
+from drills.library import LIBRARY_DIR
+from tests.webui.conftest import Harness
+
+HX = {"HX-Request": "true"}
+
+
+def test_the_console_shows_the_true_world_beside_what_the_team_looked_at(harness: Harness) -> None:
+    room = harness.open_room()
+    fac = harness.facilitator(room)
+    bob = harness.participant(room, "bob")
+    harness.minutes(room, 5)
+    assert bob.act(room.id, type="look", evidence="dependencies").status_code == 204
+    page = fac.get(f"/rooms/{room.id}/facilitator").text
+    # payment-provider-outage: payco's outage starts at minute 1, payments is the red herring.
+    assert "dependency_outage</strong> on <strong>payco" in page
+    assert "holding at 100 %" in page
+    assert "payments <span class=\"pill\">red herring</span>" in page
+    assert "bob looked at the dependency map" in page
+    assert "the metrics of payco" in page  # not looked at yet, and it shows the fault
+
+
+def test_a_hint_reaches_every_participant_once(harness: Harness) -> None:
+    room = harness.open_room()
+    fac = harness.facilitator(room)
+    alice = harness.participant(room, "alice")
+    assert fac.post(f"/rooms/{room.id}/facilitator/hint", data={"level": "1"}, headers=HX).status_code == 204
+    assert "Hint from the facilitator: Is it us or them?" in alice.get(f"/rooms/{room.id}").text
+    again = fac.post(f"/rooms/{room.id}/facilitator/hint", data={"level": "1"}, headers=HX)
+    assert again.status_code == 409 and "already been sent" in again.json()["detail"]
+    assert alice.post(f"/rooms/{room.id}/facilitator/hint", data={"level": "2"}, headers=HX).status_code == 403
+
+
+def test_a_removed_participant_cookie_stops_working(harness: Harness) -> None:
+    room = harness.open_room()
+    fac = harness.facilitator(room)
+    carol = harness.participant(room, "carol")
+    assert carol.get(f"/rooms/{room.id}/stream").status_code == 200
+    assert fac.post(f"/rooms/{room.id}/facilitator/remove", data={"person": "carol"}, headers=HX).status_code == 204
+    assert carol.act(room.id, type="add_note", text="still here").status_code == 403
+    assert carol.get(f"/rooms/{room.id}/stream").status_code == 403
+    assert "Join the drill" in carol.get(f"/rooms/{room.id}").text  # the join form, not the room
+    rejoin = harness.browser().post("/join", data={"code": room.code, "name": "Carol"})
+    assert rejoin.status_code == 409
+    assert "removed" in rejoin.text
+
+
+def test_participants_get_no_debrief_until_the_facilitator_releases_it_after_the_end(harness: Harness) -> None:
+    room = harness.open_room()
+    fac = harness.facilitator(room)
+    dave = harness.participant(room, "dave")
+    urls = [f"/rooms/{room.id}/debrief", f"/rooms/{room.id}/debrief.md", f"/rooms/{room.id}/debrief.json",
+            f"/rooms/{room.id}/debrief.html", f"/rooms/{room.id}/debrief/aar.md"]
+    for url in urls:
+        refused = dave.get(url)
+        assert refused.status_code == 403, url
+        assert "payco's EU authorisation cluster" not in refused.text
+    assert harness.browser().get(urls[0]).status_code == 403  # nobody's browser
+    early = fac.post(f"/rooms/{room.id}/facilitator/release", headers=HX)
+    assert early.status_code == 409 and early.json()["detail"] == "the drill is running"
+    assert fac.post(f"/rooms/{room.id}/facilitator/control", data={"command": "end"}, headers=HX).status_code == 204
+    assert dave.get(urls[0]).status_code == 403
+    assert fac.post(f"/rooms/{room.id}/facilitator/release", headers=HX).status_code == 204
+    page = dave.get(urls[0])
+    assert page.status_code == 200
+    assert "payco&#39;s EU authorisation cluster returns 503" in page.text  # the fault, now released
+    aar = dave.get(urls[-1])
+    assert aar.text.startswith("# After-Action Report / Improvement Plan: Payments on a busy afternoon")
+    assert "attachment" in aar.headers["content-disposition"]
+    assert dave.get(urls[2]).json()["session_id"] == room.id
+
+
+def test_an_uploaded_drill_file_is_checked_like_drill_check_and_runs_in_a_new_room(harness: Harness) -> None:
+    good = (LIBRARY_DIR / "payment-provider-outage.yaml").read_bytes()
+    anonymous = harness.browser().post("/drills/upload", files={"file": ("drill.yaml", good)}, headers=HX)
+    assert anonymous.status_code == 401
+    fac = harness.signed_in()
+    bad = good.replace(b"duration_minutes: 90", b"duration_minutes: soon")
+    refused = fac.post("/drills/upload", files={"file": ("C:\\drills\\mine.yaml", bad)}, headers=HX)
+    assert refused.status_code == 422
+    line = good.split(b"\n").index(b"duration_minutes: 90") + 1
+    assert refused.json()["detail"].startswith(f"mine.yaml:{line}: duration_minutes")
+    bomb = b"a: &a [x, x, x, x, x, x, x, x, x]\n" + b"".join(
+        f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n".encode()
+        for p, c in zip("abcdefgh", "bcdefghi", strict=True))
+    started = time.monotonic()
+    hostile = fac.post("/drills/upload", files={"file": ("bomb.yaml", bomb)}, headers=HX)
+    assert hostile.status_code == 422 and time.monotonic() - started < 1.0
+    assert hostile.json()["detail"].startswith("bomb.yaml")
+    opened = fac.post("/drills/upload", files={"file": ("mine.yaml", good)}, headers=HX)
+    assert opened.status_code == 204
+    console = opened.headers["hx-redirect"]
+    assert fac.get(console).status_code == 200  # this browser is the new room's facilitator
