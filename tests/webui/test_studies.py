@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 from tests.webui.conftest import Harness
@@ -36,6 +37,9 @@ def test_a_run_goes_on_in_the_background_and_shows_the_simulators_results(harnes
     assert status.state == "done", status.error
     page = browser.get(f"/studies/runs/{run_id}").text
     assert "Verdict" in page and "half_noise" in page and "MTTA" in page
+    answer = browser.get(f"/studies/runs/{run_id}/results.json").json()["verdict"][0]
+    lead = page.split("<h2>Verdict</h2>", 1)[1].lstrip()
+    assert html.unescape(lead.split("</p>", 1)[0]).endswith(f"<strong>{answer}</strong>")  # it leads, alone
     report = browser.get(f"/studies/runs/{run_id}/report.html")
     assert "<svg" in report.text
     assert report.headers["content-security-policy"].startswith("default-src 'none'")
