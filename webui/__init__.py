@@ -7,8 +7,9 @@
 
 Pages: the drill library (``/``), the facilitator's console (``/rooms/ID/facilitator``,
 reached with the secret facilitator link), the participants' room (``/rooms/ID``, after
-joining with the code), studies (``/studies``). The JSON API and the alert receivers are
-documented at ``/docs``.
+joining with the code), the team's postmortem (``/rooms/ID/postmortem``), the debrief
+(``/rooms/ID/debrief``: the facilitator's at any time, the participants' once released),
+studies (``/studies``). The JSON API and the alert receivers are documented at ``/docs``.
 """
 
 from webui.app import create_app
