@@ -1,10 +1,11 @@
 """A whole world drill in real browsers: a facilitator and four participants, each in their own
 browser context (Debian's chromium through Playwright, a real ``python -m webui`` process).
 
-The team is paged and acknowledges, declares, talks in the channel, records a wrong
-hypothesis then the right one, runs a wrong operation then the right one, answers the
-stakeholders, resolves, edits the postmortem together (a stale save shows the conflict, the
-author merges) and, once the facilitator released it, reads the debrief. Along the way:
+The facilitator uploads the drill file and opens its room. The team is paged and
+acknowledges, declares, talks in the channel, records a wrong hypothesis then the right one,
+runs a wrong operation then the right one, answers the stakeholders, resolves, edits the
+postmortem together (a stale save shows the conflict, the author merges) and, once the
+facilitator released it, reads the debrief. Along the way:
 
 - every participant sees another's channel message and operation within one second of the
   click (measured from the click with Playwright's auto-waiting ``expect``; no sleeps);
@@ -30,7 +31,7 @@ from typing import Any
 
 import pytest
 
-from drills.library import find_script
+from drills.library import LIBRARY_DIR, find_script
 from drills.truth import remedies
 from tests.webui.live_server import ADMIN, ARGS, CHROMIUM, live_server, shoot
 
@@ -137,7 +138,9 @@ def test_a_facilitator_and_four_participants_play_a_world_drill_to_its_debrief(s
             fac.goto("/signin")
             fac.get_by_label("Admin token").fill(ADMIN)
             fac.get_by_role("button", name="Sign in").click()
-            fac.locator(f'[data-drill="{DRILL}"] button').click()
+            # The drill runs from a file the facilitator uploads (checked as `drill check` does).
+            fac.get_by_label("Drill file").set_input_files(str(LIBRARY_DIR / f"{DRILL}.yaml"))
+            fac.get_by_role("button", name="Check and open a room").click()
             expect(fac.get_by_test_id("world-faults")).to_contain_text("dependency_outage")
             room = fac.url.split("/rooms/")[1].split("/")[0]
             code = fac.get_by_test_id("join-code").inner_text()

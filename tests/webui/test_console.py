@@ -106,3 +106,8 @@ def test_a_hostile_drill_upload_is_a_422_naming_the_file_in_under_a_second(harne
         return
     assert hostile.status_code == 422
     assert hostile.json()["detail"].startswith(f"{name}.yaml")
+
+
+def test_a_signed_in_facilitator_finds_the_upload_form_on_the_home_page(harness: Harness) -> None:
+    assert 'hx-post="/drills/upload"' in harness.signed_in().get("/").text
+    assert 'hx-post="/drills/upload"' not in harness.browser().get("/").text
