@@ -11,6 +11,7 @@ from drills.state import replay
 from playbook.model import Playbook
 from playbook.roles import Role
 from tests.drills.conftest import Drill
+from tests.drills.test_views import assert_no_leak
 
 
 @pytest.fixture
@@ -66,3 +67,13 @@ def test_the_controls_replay_to_the_same_state(world: Drill) -> None:
     again = replay(session.records())
     assert (again.removed, again.debrief_released, set(again.participants)) == (
         {"dave"}, True, {"alice", "bob", "carol"})
+
+
+def test_releasing_the_debrief_puts_no_truth_in_the_participant_view(world: Drill) -> None:
+    # The truth is on the debrief page once released, never in the room's view or events.
+    session = world.at(6).session
+    session.remove("dave", "left early")
+    session.edit_postmortem("alice", "## Summary\ndraft", base=0)
+    session.end()
+    session.release_debrief()
+    assert_no_leak(session)
