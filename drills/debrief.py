@@ -201,7 +201,9 @@ def debrief(
         t = None if team[step] is None or t0 is None else round(float(team[step] or 0) - t0, 1)
         i = None if best[step] is None or i0 is None else round(float(best[step] or 0) - i0, 1)
         gaps.append(Gap(step=step, team=t, ideal=i, gap=None if t is None or i is None else round(t - i, 1)))
-    shown = [r for r in records if (r.kind not in HIDDEN_KINDS and r.source != "system") or r.kind == "stakeholder_message"]
+    cited = {s for c in report.criteria for s in c.evidence}  # every criterion's evidence is on the timeline
+    shown = [r for r in records if (r.kind not in HIDDEN_KINDS and r.source != "system")
+             or r.kind == "stakeholder_message" or r.seq in cited]
     ideal_kinds = {"acknowledged", "incident_declared", "hypothesis_recorded", "operated", "evidence_viewed",
                    "resolved", "mitigated", "update_posted", "postmortem_written"}
     herrings = set(script.world.red_herrings) if script.world else set()

@@ -3,6 +3,7 @@ debrief, and running an uploaded drill file."""
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -65,6 +66,8 @@ def test_participants_get_no_debrief_until_the_facilitator_releases_it_after_the
         assert refused.status_code == 403, url
         assert "payco's EU authorisation cluster" not in refused.text
     assert harness.browser().get(urls[0]).status_code == 403  # nobody's browser
+    harness.minutes(room, 5)  # paged at minute 2: dave acknowledges, so a criterion cites evidence
+    assert dave.act(room.id, type="acknowledge").status_code == 204
     early = fac.post(f"/rooms/{room.id}/facilitator/release", headers=HX)
     assert early.status_code == 409 and early.json()["detail"] == "the drill is running"
     assert fac.post(f"/rooms/{room.id}/facilitator/control", data={"command": "end"}, headers=HX).status_code == 204
@@ -73,6 +76,12 @@ def test_participants_get_no_debrief_until_the_facilitator_releases_it_after_the
     page = dave.get(urls[0])
     assert page.status_code == 200
     assert "payco&#39;s EU authorisation cluster returns 503" in page.text  # the fault, now released
+    cited = re.findall(r'<ul class="evidence-links">(.*?)</ul>', page.text, re.S)
+    items = [li for block in cited for li in re.findall(r"<li>(.*?)</li>", block, re.S)]
+    assert items, "no criterion cites evidence"
+    for li in items:  # each is a link to an entry of the team's timeline on the same page
+        anchor = re.match(r'<a href="#(t\d+)">', li)
+        assert anchor and f'id="{anchor.group(1)}"' in page.text, li
     aar = dave.get(urls[-1])
     assert aar.text.startswith("# After-Action Report / Improvement Plan: Payments on a busy afternoon")
     assert "attachment" in aar.headers["content-disposition"]
