@@ -120,3 +120,12 @@ def test_a_hostile_drill_upload_is_a_422_naming_the_file_in_under_a_second(harne
 def test_a_signed_in_facilitator_finds_the_upload_form_on_the_home_page(harness: Harness) -> None:
     assert 'hx-post="/drills/upload"' in harness.signed_in().get("/").text
     assert 'hx-post="/drills/upload"' not in harness.browser().get("/").text
+
+
+def test_the_console_stream_carries_the_world_and_the_hints(harness: Harness) -> None:
+    room = harness.open_room()
+    fac = harness.facilitator(room)
+    harness.minutes(room, 3)
+    body = fac.get(f"/rooms/{room.id}/facilitator/stream").text
+    assert "event: world\n" in body and "dependency_outage" in body
+    assert "event: hints\n" in body and "Send hint 1 to the room" in body
