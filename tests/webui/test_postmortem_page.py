@@ -60,3 +60,14 @@ def test_the_facilitator_reads_but_does_not_write_and_strangers_do_neither(harne
     url = f"/rooms/{room.id}/postmortem"
     assert harness.facilitator(room).post(url, data={"text": "x", "base": "0"}).status_code == 403
     assert harness.browser().get(url).status_code == 403
+
+
+def test_the_page_is_told_live_when_someone_saves_on_top_of_its_revision(harness: Harness) -> None:
+    room = harness.open_room()
+    alice, bob = harness.participant(room, "alice"), harness.participant(room, "bob")
+    stream = f"/rooms/{room.id}/postmortem/stream?base=0"
+    assert 'data-testid="newer"' not in bob.get(stream).text
+    assert alice.post(f"/rooms/{room.id}/postmortem", data={"text": "## Summary\nx", "base": "0"}).status_code == 303
+    told = bob.get(stream).text
+    assert "event: revision" in told and 'data-testid="newer"' in told and "saved by alice" in told
+    assert harness.browser().get(stream).status_code == 403

@@ -18,7 +18,7 @@ from collections import OrderedDict
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request, status
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from drills.actions import WritePostmortem
@@ -33,10 +33,11 @@ from webui.deps import (
     guarded,
     participant_cookie,
 )
-from webui.rendering import templates
+from webui.rendering import render, templates
 from webui.rooms import act, ensure_space
 from webui.security import participant_of
 from webui.services import Services
+from webui.streams import event_stream
 
 __all__ = ["router"]
 
@@ -145,6 +146,22 @@ def _postmortem_page(
             "title": reader.room.script.title,
         }
     return templates().TemplateResponse(request, "debrief/postmortem.html", context, status_code=code)
+
+
+@router.get("/postmortem/stream")
+def postmortem_stream(reader: ReaderDep, services: ServicesDep, base: int = 0) -> StreamingResponse:
+    """The draft's revision line, live: it says so as soon as someone saves on top of ``base``
+    (the revision the page is editing), before its reader saves and meets the conflict."""
+    room = reader.room
+
+    def panels(full: bool) -> tuple[int, dict[str, str]]:
+        draft = room.postmortem_draft()
+        return room.last_seq(), {"revision": render("debrief/_revision.html", draft=draft, base=base)}
+
+    settings = services.settings
+    body = event_stream(services.hub, room.id, panels, max_seconds=settings.sse_max_seconds,
+                        tick=settings.tick_seconds)
+    return StreamingResponse(body, media_type="text/event-stream", headers={"Cache-Control": "no-store"})
 
 
 @router.get("/postmortem", response_class=HTMLResponse)
