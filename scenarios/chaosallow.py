@@ -28,7 +28,7 @@ from pydantic import ValidationError
 from drillbit.settings import load_settings
 from playbook.errors import InvalidDefinition
 from scenarios.allowlist import ALLOW_ENV, AllowList, parse_entry
-from scenarios.stack import DEFAULT_RUN_DIR, load_state
+from scenarios.stackstate import DEFAULT_RUN_DIR, load_state
 
 __all__ = [
     "ALLOW_FILE_ENV",

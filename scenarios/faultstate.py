@@ -25,7 +25,7 @@ from playbook.errors import RunFailed
 from scenarios.lease import DEFAULT_LEASE_SECONDS
 from scenarios.load.runner import CURRENT, LEASE_FILE, LoadRun, stop_load
 from scenarios.procs import is_running
-from scenarios.stack import StackState, load_state
+from scenarios.stackstate import StackState, load_state
 
 __all__ = [
     "HALT_FILE",
@@ -60,6 +60,8 @@ def _client() -> httpx.Client:
 
 
 def _target_faults(client: httpx.Client, state: StackState) -> list[dict[str, Any]]:
+    if state.target_admin_token_file is None:
+        return []  # own staging: the user's service holds no drillbit fault switches
     answer = client.get(f"{state.target_url}/admin/faults", headers=_token(state.target_admin_token_file))
     answer.raise_for_status()
     report = answer.json()
@@ -129,7 +131,8 @@ def renew_leases(stack_dir: Path, seconds: float = DEFAULT_LEASE_SECONDS) -> Non
     state = _state(stack_dir)
     body = {"seconds": seconds}
     with _client() as client:
-        client.post(f"{state.target_url}/admin/lease", json=body, headers=_token(state.target_admin_token_file))
+        if state.target_admin_token_file is not None:
+            client.post(f"{state.target_url}/admin/lease", json=body, headers=_token(state.target_admin_token_file))
         if state.proxy_control_url:
             client.post(f"{state.proxy_control_url}/leases", json=body, headers=_token(state.proxy_admin_token_file))
     lease = state.load_dir / LEASE_FILE
@@ -156,9 +159,10 @@ def clear_faults(stack_dir: Path) -> list[str]:
     state = _state(stack_dir)
     cleared: list[str] = []
     with _client() as client:
-        with contextlib.suppress(httpx.HTTPError):
-            client.delete(f"{state.target_url}/admin/faults", headers=_token(state.target_admin_token_file)).raise_for_status()
-            cleared.append("target")
+        if state.target_admin_token_file is not None:  # own staging: no fault switches
+            with contextlib.suppress(httpx.HTTPError):
+                client.delete(f"{state.target_url}/admin/faults", headers=_token(state.target_admin_token_file)).raise_for_status()
+                cleared.append("target")
         if state.proxy_control_url:
             with contextlib.suppress(httpx.HTTPError):
                 client.post(f"{state.proxy_control_url}/reset", headers=_token(state.proxy_admin_token_file)).raise_for_status()

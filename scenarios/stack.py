@@ -1,4 +1,4 @@
-"""The staging stack on one machine: target, gateway, fault proxy, Prometheus, Alertmanager.
+"""The staging stack on one machine: start it, stop it, restart one of its processes.
 
 ::
 
@@ -6,13 +6,18 @@
                            ▲
           Prometheus (scrapes, evaluates the rules) ──► Alertmanager ──► drill room
 
+or, for a user's own service (``--target URL``)::
+
+    load (Locust) ──► fault proxy (counts HTTP requests) ──► the user's service
+                           ▲ /metrics
+          Prometheus (bundled, or the user's) ──► Alertmanager ──► drill room
+
 Every process binds 127.0.0.1 on a free port, runs in its own session, and is recorded in
-``RUN_DIR/state.json`` (pid + kernel start time, so a stale record never kills a stranger).
-``start_stack`` starts Prometheus and Alertmanager on empty data directories (no series or
-alerts of an earlier run), waits for each process's ready endpoint (bounded) and stops what it
-started if any fails; ``stop_stack`` stops everything, including a load run still going. The run
-directory also holds generated configs, logs, 0600 token files, and ``chaos.env`` (the
-experiments' environment variables) for ``chaos run --var-file``.
+``RUN_DIR/state.json`` (:mod:`scenarios.stackstate`). ``start_stack`` starts Prometheus and
+Alertmanager on empty data directories (no series or alerts of an earlier run), waits for each
+process's ready endpoint (bounded) and stops what it started if any fails; ``stop_stack``
+stops everything, including a load run still going. The processes and their files are planned
+in :mod:`scenarios.stackplan`; the drill receiver is repointed by :mod:`scenarios.receiver`.
 
 ``python -m scenarios.stack up|down|status`` is the command line (``make staging`` /
 ``make staging-stop``).
@@ -26,39 +31,39 @@ import secrets
 import shutil
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import SecretStr, ValidationError
 
 from drillbit.settings import load_settings
 from playbook.errors import DrillbitError, RunFailed
-from playbook.safeyaml import safe_load
-from scenarios.allowlist import AllowList
 from scenarios.load.runner import stop_recorded_load
-from scenarios.monitoring.alertmanager import (
-    DRILL_RECEIVER,
-    AlertmanagerConfig,
-    WebhookTarget,
-    alertmanager_argv,
-    receiver_config,
-)
-from scenarios.monitoring.binaries import require_binaries, version
+from scenarios.monitoring.alertmanager import WebhookTarget
 from scenarios.monitoring.compression import TimeCompression
-from scenarios.monitoring.files import dump_yaml, write_monitoring_files, write_secret
-from scenarios.monitoring.prometheus import PrometheusConfig, prometheus_argv
-from scenarios.monitoring.rules import RulesConfig
+from scenarios.monitoring.files import write_secret
 from scenarios.procs import (
     ProcessRecord,
-    free_port,
     is_running,
     log_tail,
     python_env,
     spawn,
     terminate,
     wait_until,
+)
+from scenarios.receiver import ReceiverBackup, restore_drill_receiver, set_drill_receiver
+from scenarios.stackplan import ORDER, plan_stack, write_configs
+from scenarios.stackstate import (
+    DEFAULT_RUN_DIR,
+    STATE_FILE,
+    StackConfig,
+    StackState,
+    chaos_env,
+    load_state,
+    save_state,
+    stack_allow_list,
+    stack_status,
 )
 
 __all__ = [
@@ -78,76 +83,9 @@ __all__ = [
     "stop_stack",
 ]
 
-DEFAULT_RUN_DIR = Path("out/staging")
-STATE_FILE = "state.json"
-#: Start order; stopped in reverse.
-ORDER = ("gateway", "proxy", "target", "alertmanager", "prometheus")
-
-
-class StackConfig(BaseModel):
-    """How to start the stack."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    run_dir: Path = DEFAULT_RUN_DIR
-    compression: TimeCompression = TimeCompression()
-    scrape_interval_seconds: float = Field(default=1.0, gt=0)
-    evaluation_interval_seconds: float = Field(default=1.0, gt=0)
-    drill_receiver: WebhookTarget | None = None
-    team_receiver: WebhookTarget | None = None
-    with_gateway: bool = True
-    pool_size: int = Field(default=5, ge=1)
-    pool_timeout_seconds: float = Field(default=1.0, gt=0)
-    dependency_timeout_seconds: float = Field(default=2.0, gt=0)
-    allowed_targets: tuple[str, ...] = ()
-    ready_timeout_seconds: float = Field(default=30.0, gt=0)
-    seed: int | None = None
-
-
-class StackState(BaseModel):
-    """What is running, where, and how to reach it (``RUN_DIR/state.json``)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    run_dir: Path
-    started_at: str
-    processes: dict[str, ProcessRecord]
-    ready_urls: dict[str, str]
-    target_url: str
-    gateway_url: str | None
-    proxy_url: str | None
-    proxy_control_url: str | None
-    prometheus_url: str
-    alertmanager_url: str
-    target_admin_token_file: Path
-    proxy_admin_token_file: Path | None
-    chaos_env_file: Path
-    load_dir: Path
-    compression_factor: float
-    versions: dict[str, str]
-
 
 def _now() -> str:
     return datetime.now(UTC).isoformat()
-
-
-def _state_path(run_dir: Path) -> Path:
-    return run_dir / STATE_FILE
-
-
-def load_state(run_dir: Path) -> StackState | None:
-    """The recorded state of ``run_dir``, or None if no stack was started there."""
-    path = _state_path(run_dir)
-    if not path.exists():
-        return None
-    return StackState.model_validate_json(path.read_text())
-
-
-def _save_state(state: StackState) -> None:
-    path = _state_path(state.run_dir)
-    tmp = path.with_suffix(".tmp")
-    write_secret(tmp, state.model_dump_json(indent=2))
-    tmp.replace(path)
 
 
 def _ready(url: str) -> Callable[[], bool]:
@@ -188,126 +126,8 @@ def _wait_ready(
         raise
 
 
-def _python(module: str, *args: str) -> list[str]:
-    return [sys.executable, "-m", module, *args]
-
-
-@dataclass(frozen=True)
-class _Plan:
-    """Command lines, ready URLs, public URLs and binary versions (ports chosen)."""
-
-    argv: dict[str, list[str]]
-    ready: dict[str, str]
-    urls: dict[str, str]
-    versions: dict[str, str]
-
-
-def _plan(config: StackConfig, run_dir: Path) -> _Plan:
-    binaries = require_binaries()
-    ports = {name: free_port() for name in (*ORDER, "proxy_control")}
-    secret_dir = run_dir / "secrets"
-    argv: dict[str, list[str]] = {}
-    ready: dict[str, str] = {}
-    urls: dict[str, str] = {}
-    allow = [arg for host in config.allowed_targets for arg in ("--allow-target", host)]
-    if config.with_gateway:
-        argv["gateway"] = _python("scenarios.target.gateway", "--port", str(ports["gateway"]))
-        urls["gateway"] = f"http://127.0.0.1:{ports['gateway']}"
-        ready["gateway"] = urls["gateway"] + "/healthz"
-        argv["proxy"] = _python(
-            "scenarios.faultproxy",
-            "--listen-port", str(ports["proxy"]),
-            "--upstream", f"127.0.0.1:{ports['gateway']}",
-            "--control-port", str(ports["proxy_control"]),
-            "--admin-token-file", str(secret_dir / "proxy-admin.token"),
-            *allow,
-        )  # fmt: skip
-        urls["proxy"] = f"http://127.0.0.1:{ports['proxy']}"
-        urls["proxy_control"] = f"http://127.0.0.1:{ports['proxy_control']}"
-        ready["proxy"] = urls["proxy_control"] + "/healthz"
-    target_args = [
-        "--port", str(ports["target"]),
-        "--admin-token-file", str(secret_dir / "target-admin.token"),
-        "--db", str(run_dir / "checkout.db"),
-        "--pool-size", str(config.pool_size),
-        "--pool-timeout", str(config.pool_timeout_seconds),
-        "--dependency-timeout", str(config.dependency_timeout_seconds),
-        *allow,
-    ]  # fmt: skip
-    if config.with_gateway:
-        target_args += ["--gateway-url", urls["proxy"]]
-    if config.seed is not None:
-        target_args += ["--seed", str(config.seed)]
-    argv["target"] = _python("scenarios.target", *target_args)
-    urls["target"] = f"http://127.0.0.1:{ports['target']}"
-    ready["target"] = urls["target"] + "/healthz"
-    argv["alertmanager"] = alertmanager_argv(
-        binaries.alertmanager,
-        config_file=run_dir / "alertmanager.yml",
-        data_dir=run_dir / "alertmanager-data",
-        port=ports["alertmanager"],
-    )
-    urls["alertmanager"] = f"http://127.0.0.1:{ports['alertmanager']}"
-    ready["alertmanager"] = urls["alertmanager"] + "/-/ready"
-    argv["prometheus"] = prometheus_argv(
-        binaries.prometheus,
-        config_file=run_dir / "prometheus.yml",
-        data_dir=run_dir / "prometheus-data",
-        port=ports["prometheus"],
-    )
-    urls["prometheus"] = f"http://127.0.0.1:{ports['prometheus']}"
-    ready["prometheus"] = urls["prometheus"] + "/-/ready"
-    versions = {
-        "prometheus": version(binaries.prometheus),
-        "alertmanager": version(binaries.alertmanager),
-    }
-    return _Plan(argv=argv, ready=ready, urls=urls, versions=versions)
-
-
-def _write_configs(config: StackConfig, run_dir: Path, urls: dict[str, str]) -> None:
-    host_port = urls["target"].removeprefix("http://")
-    write_monitoring_files(
-        run_dir,
-        rules=RulesConfig(
-            compression=config.compression, scrape_interval_seconds=config.scrape_interval_seconds
-        ),
-        prometheus=PrometheusConfig(
-            targets=(host_port,),
-            alertmanagers=(urls["alertmanager"].removeprefix("http://"),),
-            scrape_interval_seconds=config.scrape_interval_seconds,
-            evaluation_interval_seconds=config.evaluation_interval_seconds,
-        ),
-        alertmanager=AlertmanagerConfig(
-            drill=config.drill_receiver,
-            team=config.team_receiver,
-            compression=config.compression,
-            allowed_targets=config.allowed_targets,
-        ),
-    )
-
-
-def chaos_env(state: StackState, tokens: dict[str, SecretStr], allowed: tuple[str, ...]) -> str:
-    """The ``chaos.env`` text: the experiments' environment variables for this stack.
-
-    Chaos Toolkit loads a ``--var-file`` that is neither JSON nor YAML as a ``.env`` file into
-    its environment *before* validating the experiment, which is what env-typed secrets need.
-    """
-    values = {
-        "DRILLBIT_TARGET_URL": state.target_url,
-        "DRILLBIT_PROMETHEUS_URL": state.prometheus_url,
-        "DRILLBIT_ALERTMANAGER_URL": state.alertmanager_url,
-        "DRILLBIT_PROXY_CONTROL_URL": state.proxy_control_url,
-        "DRILLBIT_LOAD_DIR": str(state.load_dir),
-        "DRILLBIT_STACK_DIR": str(state.run_dir),
-        "DRILLBIT_ALLOWED_TARGETS": ",".join(allowed) or None,
-        **{f"DRILLBIT_{name.upper()}": token.get_secret_value() for name, token in tokens.items()},
-    }
-    return "".join(f"{key}={value}\n" for key, value in values.items() if value)
-
-
-def _write_tokens(run_dir: Path, *, proxy: bool) -> dict[str, SecretStr]:
-    """Fresh admin tokens for the target (and the proxy), in 0600 files."""
-    names = ["target"] + (["proxy"] if proxy else [])
+def _write_tokens(run_dir: Path, names: list[str]) -> dict[str, SecretStr]:
+    """Fresh admin tokens for the target and the proxy (those started), in 0600 files."""
     tokens: dict[str, SecretStr] = {}
     for name in names:
         token = secrets.token_urlsafe(24)
@@ -323,7 +143,6 @@ def _fresh_monitoring_state(run_dir: Path) -> None:
     for name in ("prometheus-data", "alertmanager-data"):
         shutil.rmtree(run_dir / name, ignore_errors=True)
 
-
 def start_stack(config: StackConfig) -> StackState:
     """Start the whole stack (or return it if it is already fully up) and wait until ready."""
     run_dir = config.run_dir.resolve()
@@ -334,10 +153,11 @@ def start_stack(config: StackConfig) -> StackState:
         stop_stack(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     _fresh_monitoring_state(run_dir)
-    plan = _plan(config, run_dir)
+    plan = plan_stack(config, run_dir)
     urls = plan.urls
-    tokens = _write_tokens(run_dir, proxy=config.with_gateway)
-    _write_configs(config, run_dir, urls)
+    secret_dir = run_dir / "secrets"
+    tokens = _write_tokens(run_dir, [name for name in ("target", "proxy") if name in plan.argv])
+    write_configs(config, run_dir, plan)
     records: dict[str, ProcessRecord] = {}
     try:
         for name in ORDER:
@@ -364,17 +184,18 @@ def start_stack(config: StackConfig) -> StackState:
         proxy_control_url=urls.get("proxy_control"),
         prometheus_url=urls["prometheus"],
         alertmanager_url=urls["alertmanager"],
-        target_admin_token_file=run_dir / "secrets" / "target-admin.token",
-        proxy_admin_token_file=(
-            run_dir / "secrets" / "proxy-admin.token" if config.with_gateway else None
-        ),
+        target_admin_token_file=secret_dir / "target-admin.token" if "target" in plan.argv else None,
+        proxy_admin_token_file=secret_dir / "proxy-admin.token" if "proxy" in plan.argv else None,
         chaos_env_file=run_dir / "chaos.env",
         load_dir=run_dir / "load",
         compression_factor=config.compression.factor,
         versions=plan.versions,
+        scrape_job=plan.job,
+        own_target=config.own_target,
+        external_monitoring="prometheus" not in plan.argv,
     )
     write_secret(state.chaos_env_file, chaos_env(state, tokens, config.allowed_targets))
-    _save_state(state)
+    save_state(state)
     return state
 
 
@@ -391,16 +212,8 @@ def stop_stack(run_dir: Path, *, timeout: float = 10.0) -> list[str]:
         record = state.processes.get(name)
         if record is not None and terminate(record, timeout=timeout):
             stopped.append(name)
-    _state_path(run_dir).unlink(missing_ok=True)
+    (run_dir / STATE_FILE).unlink(missing_ok=True)
     return stopped
-
-
-def stack_status(run_dir: Path) -> dict[str, bool]:
-    """Whether each recorded process is running (empty when no stack is recorded)."""
-    state = load_state(run_dir.resolve())
-    if state is None:
-        return {}
-    return {name: is_running(record) for name, record in state.processes.items()}
 
 
 def restart_process(run_dir: Path, name: str, *, timeout: float = 30.0) -> ProcessRecord:
@@ -421,111 +234,15 @@ def restart_process(run_dir: Path, name: str, *, timeout: float = 30.0) -> Proce
     except BaseException:
         terminate(fresh)
         raise
-    _save_state(state.model_copy(update={"processes": {**state.processes, name: fresh}}))
+    save_state(state.model_copy(update={"processes": {**state.processes, name: fresh}}))
     return fresh
-
-
-def stack_allow_list(state: StackState) -> AllowList:
-    """The allow-list the stack was started with (loopback plus its extra targets)."""
-    extra = ""
-    if state.chaos_env_file.exists():
-        for line in state.chaos_env_file.read_text().splitlines():
-            key, _, value = line.partition("=")
-            if key.strip() == "DRILLBIT_ALLOWED_TARGETS":
-                extra = value.strip()
-    return AllowList.with_extra(extra)
-
-
-class ReceiverBackup(BaseModel):
-    """The ``drill`` receiver as it was before :func:`set_drill_receiver` changed it."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    run_dir: Path
-    config_text: str
-    token: SecretStr | None
-
-
-def _drill_token_file(run_dir: Path) -> Path:
-    return run_dir / "secrets" / "drill-receiver.token"
-
-
-def _reload_alertmanager(state: StackState, allow: AllowList, *, timeout: float) -> None:
-    url = allow.check_url(f"{state.alertmanager_url}/-/reload")
-    try:
-        with httpx.Client(trust_env=False, follow_redirects=False, timeout=timeout) as client:
-            response = client.post(url)
-    except httpx.HTTPError as exc:
-        raise RunFailed(f"cannot reload Alertmanager at {url}: {exc}") from exc
-    if response.status_code != httpx.codes.OK:
-        raise RunFailed(f"Alertmanager refused the new configuration: {response.text[:500]}")
-
-
-def _require_state(run_dir: Path) -> StackState:
-    state = load_state(run_dir)
-    if state is None or not is_running(state.processes["alertmanager"]):
-        raise RunFailed(f"no running staging stack (with Alertmanager) in {run_dir}")
-    return state
-
-
-def set_drill_receiver(
-    run_dir: Path, target: WebhookTarget | None, *, timeout: float = 10.0
-) -> ReceiverBackup:
-    """Point a running stack's ``drill`` receiver at ``target`` and reload Alertmanager.
-
-    The target is allow-listed first (the stack's list). Its bearer token goes to the 0600
-    token file Alertmanager reads on every notification; the YAML only names the file. If
-    Alertmanager refuses the new file, the old one is put back. Returns what was there, for
-    :func:`restore_drill_receiver`.
-    """
-    run_dir = run_dir.resolve()
-    state = _require_state(run_dir)
-    allow = stack_allow_list(state)
-    if target is not None:
-        allow.check_url(target.url)
-    path = run_dir / "alertmanager.yml"
-    token_file = _drill_token_file(run_dir)
-    backup = ReceiverBackup(
-        run_dir=run_dir,
-        config_text=path.read_text(),
-        token=SecretStr(token_file.read_text()) if token_file.exists() else None,
-    )
-    document = safe_load(backup.config_text, source=str(path))
-    has_token = target is not None and target.token is not None
-    if target is not None and target.token is not None:
-        write_secret(token_file, target.token.get_secret_value())
-    document["receivers"] = [
-        receiver_config(DRILL_RECEIVER, target, token_file if has_token else None)
-        if receiver.get("name") == DRILL_RECEIVER
-        else receiver
-        for receiver in document["receivers"]
-    ]
-    path.write_text(dump_yaml(document))
-    try:
-        _reload_alertmanager(state, allow, timeout=timeout)
-    except BaseException:
-        restore_drill_receiver(backup, timeout=timeout)
-        raise
-    return backup
-
-
-def restore_drill_receiver(backup: ReceiverBackup, *, timeout: float = 10.0) -> None:
-    """Put back the ``drill`` receiver saved by :func:`set_drill_receiver` (and reload)."""
-    state = _require_state(backup.run_dir)
-    (backup.run_dir / "alertmanager.yml").write_text(backup.config_text)
-    token_file = _drill_token_file(backup.run_dir)
-    if backup.token is None:
-        token_file.unlink(missing_ok=True)
-    else:
-        write_secret(token_file, backup.token.get_secret_value())
-    _reload_alertmanager(state, stack_allow_list(state), timeout=timeout)
 
 
 def _print_state(state: StackState) -> None:
     print(f"staging stack up in {state.run_dir} (time compressed {state.compression_factor:g}x)")
     for label, url in (
-        ("target", state.target_url),
-        ("gateway via proxy", state.proxy_url),
+        ("target", state.target_url if state.own_target is None else f"{state.own_target} via {state.target_url}"),
+        ("gateway via proxy", state.proxy_url if state.own_target is None else None),
         ("proxy control", state.proxy_control_url),
         ("prometheus", state.prometheus_url),
         ("alertmanager", state.alertmanager_url),
@@ -552,6 +269,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--team-url", help="optional webhook for non-critical alerts")
     parser.add_argument("--allow-target", action="append", default=[])
+    parser.add_argument("--target", help="your own HTTP service (http://HOST:PORT) behind the fault proxy")
+    parser.add_argument("--service", default="staging", help="its service label in the proxy's metrics")
+    parser.add_argument("--prometheus", help="your Prometheus (with --alertmanager): none is started")
+    parser.add_argument("--alertmanager", help="your Alertmanager (with --prometheus)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     try:
@@ -570,6 +291,10 @@ def main(argv: list[str] | None = None) -> int:
                 ),
                 team_receiver=WebhookTarget(url=args.team_url) if args.team_url else None,
                 allowed_targets=tuple(args.allow_target),
+                own_target=args.target,
+                service=args.service,
+                prometheus_url=args.prometheus,
+                alertmanager_url=args.alertmanager,
             )
             state = start_stack(config)
             if args.json:
@@ -591,6 +316,10 @@ def main(argv: list[str] | None = None) -> int:
                 for name, running in status.items():
                     print(f"  {name:<13} {'running' if running else 'STOPPED'}")
             return 0 if status and all(status.values()) else 1
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        print(f"stack: error: {'.'.join(map(str, first['loc']))}: {first['msg']}", file=sys.stderr)
+        return 2
     except (DrillbitError, ValueError, OSError) as exc:
         print(f"stack: error: {exc}", file=sys.stderr)
         return 2

@@ -49,6 +49,7 @@ context it cannot read. ``ServiceDown`` adds ``affected_users_pct: 100``: nobody
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -56,7 +57,16 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from scenarios.monitoring.compression import TimeCompression
 
-__all__ = ["PAGE_TIERS", "TICKET_TIERS", "AlertRule", "RulesConfig", "alert_rules", "impact_reading", "rule_file"]
+__all__ = [
+    "PAGE_TIERS",
+    "TICKET_TIERS",
+    "AlertRule",
+    "RulesConfig",
+    "alert_prefix",
+    "alert_rules",
+    "impact_reading",
+    "rule_file",
+]
 
 #: The SRE workbook's multiwindow, multi-burn-rate table: (burn rate, long window, short window).
 PAGE_TIERS: tuple[tuple[float, str, str], ...] = ((14.4, "1h", "5m"), (6.0, "6h", "30m"))
@@ -72,6 +82,7 @@ class RulesConfig(BaseModel):
     scrape_interval_seconds: float = Field(default=1.0, gt=0)
     service: str = "checkout"
     job: str = "checkout"
+    prefix: str = Field(default="Checkout", description="of the SLO alerts' names and summaries")
     availability_target: float = Field(default=0.9995, gt=0, lt=1)
     latency_target: float = Field(default=0.99, gt=0, lt=1)
     latency_threshold_seconds: float = 0.5
@@ -110,6 +121,11 @@ def impact_reading(query: str, number_format: str) -> str:
     )
 
 
+def alert_prefix(service: str) -> str:
+    """The SLO alerts' name prefix for ``service``: ``my-shop_api`` -> ``MyShopApi``."""
+    return "".join(part.capitalize() for part in re.split(r"[-_]", service) if part)
+
+
 def _ratio(numerator: str, denominator: str) -> str:
     return f"(\n  {numerator}\n/\n  {denominator}\n)"
 
@@ -117,6 +133,7 @@ def _ratio(numerator: str, denominator: str) -> str:
 def alert_rules(config: RulesConfig) -> list[AlertRule]:
     """Every alert rule for ``config``, in file order. Pure."""
     c = config.compression
+    p = config.prefix
     svc = f'service="{config.service}"'
 
     def w(production: str) -> str:
@@ -241,12 +258,12 @@ def alert_rules(config: RulesConfig) -> list[AlertRule]:
         ),
         rule(
             "slo-alerts",
-            "CheckoutHighErrorBudgetBurn",
+            f"{p}HighErrorBudgetBurn",
             page(errors, error_budget),
             "2m",
             "critical",
             {
-                "summary": "Checkout API burning error budget 14.4x (1h) or 6x (6h) faster than normal",
+                "summary": f"{p} API burning error budget 14.4x (1h) or 6x (6h) faster than normal",
                 "runbook": "https://wiki.internal/runbooks/checkout-high-error-rate",
                 "dashboard": "https://grafana.internal/d/checkout-slo",
             },
@@ -257,11 +274,11 @@ def alert_rules(config: RulesConfig) -> list[AlertRule]:
         ),
         rule(
             "slo-alerts",
-            "CheckoutSlowErrorBudgetBurn",
+            f"{p}SlowErrorBudgetBurn",
             ticket(errors, error_budget),
             "1h",
             "warning",
-            {"summary": "Checkout API slowly burning through error budget (3x over 1d or 1x over 3d)"},
+            {"summary": f"{p} API slowly burning through error budget (3x over 1d or 1x over 3d)"},
             "seed 004 + SRE workbook",
             team,
             long="3d",
@@ -269,12 +286,12 @@ def alert_rules(config: RulesConfig) -> list[AlertRule]:
         ),
         rule(
             "slo-alerts",
-            "CheckoutHighLatencyBudgetBurn",
+            f"{p}HighLatencyBudgetBurn",
             page(slow, latency_budget),
             "2m",
             "critical",
             {
-                "summary": "Checkout API burning latency budget 14.4x faster than normal "
+                "summary": f"{p} API burning latency budget 14.4x faster than normal "
                 f"(requests slower than {config.latency_threshold_seconds:g}s)",
                 "dashboard": "https://grafana.internal/d/checkout-slo",
             },
@@ -285,11 +302,11 @@ def alert_rules(config: RulesConfig) -> list[AlertRule]:
         ),
         rule(
             "slo-alerts",
-            "CheckoutSlowLatencyBudgetBurn",
+            f"{p}SlowLatencyBudgetBurn",
             ticket(slow, latency_budget),
             "1h",
             "warning",
-            {"summary": "Checkout API slowly burning through latency budget (3x over 1d or 1x over 3d)"},
+            {"summary": f"{p} API slowly burning through latency budget (3x over 1d or 1x over 3d)"},
             "seed 004 latency SLO + SRE workbook",
             team,
             long="3d",
@@ -297,7 +314,7 @@ def alert_rules(config: RulesConfig) -> list[AlertRule]:
         ),
         rule(
             "capacity",
-            "CheckoutDbPoolExhausted",
+            f"{p}DbPoolExhausted",
             f"sum(rate(db_pool_timeouts_total{{{svc}}}[{w('5m')}])) > 0",
             "1m",
             "warning",

@@ -11,7 +11,7 @@ from pydantic import SecretStr
 
 from chaosdrillbit import actions
 from playbook.errors import RunFailed
-from scenarios import stack
+from scenarios import stack, stackplan, stackstate
 from scenarios.procs import ProcessRecord, is_running, spawn, terminate, wait_until
 from scenarios.stack import (
     StackConfig,
@@ -56,7 +56,7 @@ def test_a_process_that_dies_while_starting_stops_the_others_and_shows_its_log(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     started: list[str] = []
-    plan = stack._Plan(
+    plan = stackplan.Plan(
         argv={
             "gateway": sleeper(),
             "target": [sys.executable, "-c", "import sys; print('boom: bad db'); sys.exit(3)"],
@@ -74,8 +74,8 @@ def test_a_process_that_dies_while_starting_stops_the_others_and_shows_its_log(
         records.append(record)
         return record
 
-    monkeypatch.setattr(stack, "_plan", lambda config, run_dir: plan)
-    monkeypatch.setattr(stack, "_write_configs", lambda config, run_dir, urls: None)
+    monkeypatch.setattr(stack, "plan_stack", lambda config, run_dir: plan)
+    monkeypatch.setattr(stack, "write_configs", lambda config, run_dir, plan: None)
     monkeypatch.setattr(stack, "spawn", recording_spawn)
     with pytest.raises(RunFailed) as caught:
         stack.start_stack(StackConfig(run_dir=tmp_path, ready_timeout_seconds=10))
@@ -123,7 +123,7 @@ def test_a_crashed_target_is_restarted_from_its_record_and_the_record_follows(
 ) -> None:
     running = start_target(tmp_path)
     state = _state(tmp_path, running)
-    stack._save_state(state)
+    stackstate.save_state(state)
     try:
         actions.crash_target(running.url, secrets={"target_admin_token": running.token})
         fresh = restart_process(tmp_path, "target")
