@@ -192,6 +192,7 @@ def start_stack(config: StackConfig) -> StackState:
         versions=plan.versions,
         scrape_job=plan.job,
         own_target=config.own_target,
+        service=config.service if config.own_target else None,
         external_monitoring="prometheus" not in plan.argv,
     )
     write_secret(state.chaos_env_file, chaos_env(state, tokens, config.allowed_targets))
@@ -301,6 +302,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(state.model_dump_json(indent=2))
             else:
                 _print_state(state)
+                if state.external_monitoring:
+                    print(f"your Prometheus: add {state.run_dir / 'scrape.yml'} and load {state.run_dir / 'rules.yml'}")
         elif args.command == "down":
             stopped = stop_stack(args.run_dir)
             print(

@@ -16,18 +16,19 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from playbook.errors import InvalidDefinition
 from scenarios.monitoring.alertmanager import AlertmanagerConfig, alertmanager_argv
 from scenarios.monitoring.binaries import require_binaries, version
-from scenarios.monitoring.files import write_monitoring_files
-from scenarios.monitoring.prometheus import PrometheusConfig, prometheus_argv
-from scenarios.monitoring.rules import RulesConfig, alert_prefix
+from scenarios.monitoring.files import dump_yaml, write_monitoring_files
+from scenarios.monitoring.prometheus import PrometheusConfig, prometheus_argv, prometheus_config
+from scenarios.monitoring.rules import RulesConfig, alert_prefix, alert_rules, rule_file
 from scenarios.procs import free_port
 from scenarios.stackstate import DEFAULT_SCRAPE_JOB, StackConfig
 
-__all__ = ["ORDER", "PROXY_JOB", "Plan", "plan_stack", "rules_config", "split_target", "write_configs"]
+__all__ = ["ORDER", "PROXY_JOB", "Plan", "plan_stack", "rules_config", "scrape_snippet", "split_target", "write_configs"]
 
 #: Start order; stopped in reverse.
 ORDER = ("gateway", "proxy", "target", "alertmanager", "prometheus")
@@ -159,9 +160,21 @@ def rules_config(config: StackConfig, job: str) -> RulesConfig:
     )
 
 
+def scrape_snippet(job: str, target: str, interval_seconds: float) -> dict[str, Any]:
+    """The ``scrape_configs`` entry the user's Prometheus needs for the proxy's metrics."""
+    document = prometheus_config(
+        PrometheusConfig(job=job, targets=(target,), scrape_interval_seconds=interval_seconds)
+    )
+    return {"scrape_configs": document["scrape_configs"]}
+
+
 def write_configs(config: StackConfig, run_dir: Path, plan: Plan) -> None:
-    """The bundled Prometheus's and Alertmanager's files (nothing when the user's are used)."""
+    """The bundled Prometheus's and Alertmanager's files; with the user's monitoring, only
+    ``rules.yml`` (for their Prometheus to load) and ``scrape.yml`` (the proxy's job)."""
     if "prometheus" not in plan.argv:
+        rules = rule_file(alert_rules(rules_config(config, plan.job)))
+        (run_dir / "rules.yml").write_text(dump_yaml(rules))
+        (run_dir / "scrape.yml").write_text(dump_yaml(scrape_snippet(plan.job, plan.scrape, config.scrape_interval_seconds)))
         return
     write_monitoring_files(
         run_dir,

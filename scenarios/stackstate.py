@@ -90,6 +90,7 @@ class StackState(BaseModel):
     versions: dict[str, str]
     scrape_job: str = DEFAULT_SCRAPE_JOB
     own_target: str | None = Field(default=None, description="the user's service behind the proxy")
+    service: str | None = Field(default=None, description="its service label (own staging)")
     external_monitoring: bool = Field(default=False, description="the user's Prometheus and Alertmanager")
 
 

@@ -69,6 +69,17 @@ def run(
         Path | None,
         typer.Option("--allow", help="the chaos allow-list: one host, host:port, CIDR, exec:PATH or module:NAME a line (default: $DRILLBIT_CHAOS_ALLOW, else the stack's own ports)"),
     ] = None,
+    target: Annotated[
+        str | None,
+        typer.Option("--target", help="your own HTTP service (http://HOST:PORT): the fault proxy goes in front of it; the allow-list must name it"),
+    ] = None,
+    service: Annotated[str, typer.Option("--service", help="with --target: its service label and alert names")] = "staging",
+    prometheus: Annotated[
+        str | None, typer.Option("--prometheus", help="with --target: your Prometheus (and --alertmanager) instead of the bundled ones")
+    ] = None,
+    alertmanager: Annotated[
+        str | None, typer.Option("--alertmanager", help="with --target: your Alertmanager; the drill receiver is printed to paste")
+    ] = None,
     team_timeout: Annotated[float, typer.Option(help="seconds the team may take after the rollback")] = 300.0,
     wrap_up: Annotated[float, typer.Option(help="seconds the room stays open after the rollback (no autopilot)")] = 0.0,
 ) -> None:
@@ -87,6 +98,10 @@ def run(
             allow_file=allow,
             team_timeout_seconds=team_timeout,
             wrap_up_seconds=wrap_up,
+            target=target,
+            service=service,
+            prometheus_url=prometheus,
+            alertmanager_url=alertmanager,
         )
     except ValidationError as exc:
         first = exc.errors(include_url=False)[0]

@@ -23,6 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--allow-target", action="append", default=[])
     parser.add_argument("--seed", type=int)
     parser.add_argument("--lease-seconds", type=float, default=DEFAULT_LEASE_SECONDS)
+    parser.add_argument("--http-metrics", metavar="SERVICE", help="count the HTTP requests at /metrics")
     args = parser.parse_args(argv)
     try:
         host, _, port = args.upstream.rpartition(":")
@@ -35,6 +36,7 @@ def main(argv: list[str] | None = None) -> int:
             allowed_targets=tuple(args.allow_target),
             seed=args.seed,
             lease_seconds=args.lease_seconds,
+            http_service=args.http_metrics,
         )
         main_loop(settings)
     except (DrillbitError, ValueError) as exc:

@@ -34,6 +34,7 @@ from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Response, status
 from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import SecretStr
 
 from scenarios.bearer import bearer_guard
@@ -193,6 +194,14 @@ def create_control_app(registry: ProxyRegistry, admin_token: SecretStr) -> FastA
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
+
+    if registry.metrics is not None:
+        metrics = registry.metrics
+
+        @app.get("/metrics")
+        async def exposition() -> Response:
+            """The forwarded HTTP requests, for Prometheus (counts only: no token needed)."""
+            return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     @app.exception_handler(NoSuchProxy)
     async def missing(_request: object, exc: NoSuchProxy) -> JSONResponse:

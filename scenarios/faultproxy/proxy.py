@@ -13,10 +13,12 @@ import contextlib
 import random
 import socket
 import struct
+import time
 from dataclasses import dataclass, field
 
 from playbook.errors import InvalidDefinition
 from scenarios.allowlist import AllowList, is_loopback_host
+from scenarios.faultproxy.httpmeter import ExchangeMeter, HttpMetrics
 from scenarios.faultproxy.model import (
     MAX_CHUNK,
     ProxyFaults,
@@ -27,7 +29,14 @@ from scenarios.faultproxy.model import (
     should_reset,
 )
 
-__all__ = ["FaultProxy"]
+__all__ = ["METERED_RESET_SECONDS", "FaultProxy"]
+
+#: How long a metered proxy reads a request it is about to reset (so the request is counted).
+METERED_RESET_SECONDS = 0.1
+
+
+def _clock() -> float:
+    return time.monotonic()
 
 
 def _reset(writer: asyncio.StreamWriter) -> None:
@@ -49,6 +58,7 @@ async def _close(writer: asyncio.StreamWriter) -> None:
 class _Connection:
     client: asyncio.StreamWriter
     upstream: asyncio.StreamWriter | None = None
+    meter: ExchangeMeter | None = None
 
     def reset(self) -> None:
         for writer in (self.client, self.upstream):
@@ -79,6 +89,7 @@ class FaultProxy:
         allow: AllowList | None = None,
         rng: random.Random | None = None,
         connect_timeout: float = 5.0,
+        metrics: HttpMetrics | None = None,
     ) -> None:
         if not is_loopback_host(listen_host):
             raise InvalidDefinition(
@@ -97,6 +108,7 @@ class FaultProxy:
         self._counters = _Counters()
         self._tasks: set[asyncio.Task[None]] = set()
         self._lock = asyncio.Lock()
+        self._metrics = metrics
 
     @property
     def port(self) -> int:
@@ -169,12 +181,16 @@ class FaultProxy:
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
         connection = _Connection(client=writer)
+        if self._metrics is not None:
+            connection.meter = ExchangeMeter(self._metrics)
         self._counters.connections_total += 1
         self._counters.open.add(connection)
         try:
             await self._serve(connection, reader)
         finally:
             self._counters.open.discard(connection)
+            if connection.meter is not None:
+                connection.meter.closed(_clock())
             for end in (connection.client, connection.upstream):
                 if end is not None:
                     await _close(end)
@@ -182,15 +198,19 @@ class FaultProxy:
     async def _serve(self, connection: _Connection, reader: asyncio.StreamReader) -> None:
         faults = self._faults
         if should_reset(faults, self._rng.random()):
-            if faults.reset_after_ms:
-                await asyncio.sleep(faults.reset_after_ms / 1000.0)
+            wait = faults.reset_after_ms / 1000.0
+            if connection.meter is not None:
+                # Read the request the reset cuts off, so it is counted (as a 502).
+                await self._meter_briefly(reader, connection.meter, max(wait, METERED_RESET_SECONDS))
+            elif wait:
+                await asyncio.sleep(wait)
             self._counters.resets += 1
             connection.reset()
             return
         if faults.blackhole:
             close_after = faults.blackhole_close_ms / 1000.0 if faults.blackhole_close_ms else None
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._swallow(reader), timeout=close_after)
+                await asyncio.wait_for(self._swallow(reader, connection.meter), timeout=close_after)
             return
         try:
             up_reader, up_writer = await asyncio.wait_for(
@@ -198,6 +218,8 @@ class FaultProxy:
                 timeout=self._connect_timeout,
             )
         except (OSError, TimeoutError):
+            if connection.meter is not None:
+                await self._meter_briefly(reader, connection.meter, METERED_RESET_SECONDS)
             self._counters.upstream_failures += 1
             self._counters.resets += 1
             connection.reset()
@@ -208,11 +230,17 @@ class FaultProxy:
             self._pump(up_reader, connection.client, connection, downstream=True),
         )
 
-    async def _swallow(self, reader: asyncio.StreamReader) -> None:
+    async def _swallow(self, reader: asyncio.StreamReader, meter: ExchangeMeter | None = None) -> None:
         """Blackhole: read and drop everything until the client gives up."""
         with contextlib.suppress(OSError):
-            while await reader.read(MAX_CHUNK):
-                pass
+            while data := await reader.read(MAX_CHUNK):
+                if meter is not None:
+                    meter.from_client(data, _clock())
+
+    async def _meter_briefly(self, reader: asyncio.StreamReader, meter: ExchangeMeter, seconds: float) -> None:
+        """Read (and meter) what the client sends for up to ``seconds``, before a failure."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._swallow(reader, meter), timeout=seconds)
 
     async def _pump(
         self,
@@ -230,6 +258,9 @@ class FaultProxy:
                 faults = self._faults
                 if faults.blackhole:
                     continue
+                meter = connection.meter
+                if meter is not None and not downstream:
+                    meter.from_client(data, _clock())
                 if downstream:
                     # Latency, then the time this chunk takes on a link of the given bandwidth.
                     delay = chunk_delay(faults, self._rng.random()) + pacing_delay(
@@ -240,6 +271,8 @@ class FaultProxy:
                 writer.write(data)
                 await writer.drain()
                 if downstream:
+                    if meter is not None:
+                        meter.to_client(data, _clock())
                     self._counters.bytes_to_client += len(data)
                 else:
                     self._counters.bytes_to_upstream += len(data)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from scenarios.allowlist import AllowList, is_loopback_host
+from scenarios.faultproxy.httpmeter import HttpMetrics
 from scenarios.faultproxy.model import ProxyFaults
 from scenarios.faultproxy.proxy import FaultProxy
 from scenarios.faultproxy.toxics import (
@@ -75,8 +76,15 @@ class _Entry:
 class ProxyRegistry:
     """The proxies of one process, all listening on loopback."""
 
-    def __init__(self, allow: AllowList, rng: random.Random, lease_seconds: float = DEFAULT_LEASE_SECONDS) -> None:
+    def __init__(
+        self,
+        allow: AllowList,
+        rng: random.Random,
+        lease_seconds: float = DEFAULT_LEASE_SECONDS,
+        metrics: HttpMetrics | None = None,
+    ) -> None:
         self._allow = allow
+        self.metrics = metrics
         self._rng = rng
         self.lease_seconds = lease_seconds
         self._entries: dict[str, _Entry] = {}
@@ -117,6 +125,7 @@ class ProxyRegistry:
             listen_port=listen_port,
             allow=self._allow,
             rng=self._rng,
+            metrics=self.metrics,
         )
 
     async def add(self, spec: ProxyCreate, now: datetime) -> ProxyView:

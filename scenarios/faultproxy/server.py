@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from scenarios.allowlist import AllowList
 from scenarios.faultproxy.control import DEFAULT_PROXY, create_control_app
+from scenarios.faultproxy.httpmeter import HttpMetrics
 from scenarios.faultproxy.registry import ProxyRegistry
 from scenarios.faultproxy.toxics import ProxyCreate
 from scenarios.lease import DEFAULT_LEASE_SECONDS
@@ -40,6 +41,7 @@ class ProxySettings(BaseModel):
     allowed_targets: tuple[str, ...] = ()
     seed: int | None = None
     lease_seconds: float = Field(default=DEFAULT_LEASE_SECONDS, gt=0)
+    http_service: str | None = Field(default=None, description="meter HTTP requests under this service label")
 
 
 def build(settings: ProxySettings) -> tuple[ProxyRegistry, uvicorn.Server]:
@@ -48,6 +50,7 @@ def build(settings: ProxySettings) -> tuple[ProxyRegistry, uvicorn.Server]:
         AllowList.with_extra(settings.allowed_targets),
         random.Random(settings.seed),  # noqa: S311 - fault jitter, not cryptography
         lease_seconds=settings.lease_seconds,
+        metrics=HttpMetrics(settings.http_service) if settings.http_service else None,
     )
     config = uvicorn.Config(
         create_control_app(registry, settings.admin_token),

@@ -35,11 +35,8 @@ from scenarios.procs import is_running
 from scenarios.room.drillapi import (
     ALERTMANAGER_RECEIVER_ROUTE,
 )
-from scenarios.stack import (
-    DEFAULT_RUN_DIR,
-    StackState,
-    load_state,
-)
+from scenarios.stackplan import split_target
+from scenarios.stackstate import DEFAULT_RUN_DIR, StackState, load_state
 
 __all__ = [
     "DEFAULT_DRILL",
@@ -91,6 +88,10 @@ class GameDayOptions(BaseModel):
     )
     wrap_up_seconds: float = Field(default=0.0, ge=0, description="room kept open (no autopilot)")
     ready_timeout_seconds: float = Field(default=60.0, gt=0)
+    target: str | None = Field(default=None, description="own staging: the user's HTTP service")
+    service: str = Field(default="staging", pattern=r"^[a-z][a-z0-9_-]{0,39}$", description="its service label")
+    prometheus_url: str | None = Field(default=None, description="own staging: the user's Prometheus")
+    alertmanager_url: str | None = Field(default=None, description="own staging: the user's Alertmanager")
 
 
 class GameDayPlan(BaseModel):
@@ -113,6 +114,7 @@ class GameDayPlan(BaseModel):
     allow_source: str = Field(description="where the chaos allow-list comes from")
     targets: tuple[str, ...] = Field(description="every URL checked against the allow-list")
     steps: tuple[str, ...]
+    own_target: str | None = None
 
 
 @dataclass(frozen=True)
@@ -213,6 +215,9 @@ def check(options: GameDayOptions) -> Checked:
     if stack is not None or operator.targets.entries:
         for url in experiment_urls(configuration):
             operator.targets.resolve(url)
+    own = _check_own_staging(options, operator.targets, stack)
+    if own:
+        targets = sorted({*targets, *own})
     if stack is not None:
         refuse_dirty_stack(stack)
     book = default_playbook()
@@ -222,12 +227,7 @@ def check(options: GameDayOptions) -> Checked:
     data_dir = options.web_data_dir or options.out_dir / "webui"
     title = str(experiment.get("title", path.stem))
     steps = [
-        (
-            f"use the staging stack running in {options.stack_dir}"
-            if stack is not None
-            else f"start the staging stack in {options.stack_dir} (target, gateway, fault "
-            "proxy, Prometheus, Alertmanager on free 127.0.0.1 ports)"
-        ),
+        _stack_step(options, stack),
         (
             f"use the web UI at {options.web_url} if it answers, else start one"
             if options.web_url
@@ -235,8 +235,13 @@ def check(options: GameDayOptions) -> Checked:
         ),
         f"open a room for the drill {drill!r} ({script.title}) at x{options.speed:g}; "
         "print its facilitator link and join code",
-        "point Alertmanager's drill receiver at the room "
-        f"(<web UI>{ALERTMANAGER_RECEIVER_ROUTE}, bearer: the room's receiver token)",
+        (
+            "print the drill receiver to paste into your Alertmanager "
+            f"(<web UI>{ALERTMANAGER_RECEIVER_ROUTE}, bearer: the room's receiver token)"
+            if options.alertmanager_url
+            else "point Alertmanager's drill receiver at the room "
+            f"(<web UI>{ALERTMANAGER_RECEIVER_ROUTE}, bearer: the room's receiver token)"
+        ),
     ]
     if team is not None:
         people = ", ".join(person for person, _ in TEAM)
@@ -281,8 +286,49 @@ def check(options: GameDayOptions) -> Checked:
         allow_source=operator.source if operator.targets.entries else "the stack's own ports, once it runs",
         targets=tuple(targets),
         steps=tuple(steps),
+        own_target=options.target,
     )
     return Checked(options, plan, experiment, script, book, team, allow, stack)
+
+
+def _check_own_staging(options: GameDayOptions, allow: AllowList, stack: StackState | None) -> list[str]:
+    """Own staging: the target is a plain ``http://HOST:PORT`` the operator's allow-list
+    names (refused otherwise, before anything starts), the user's monitoring comes as a
+    pair, and a running stack must be the one fronting this target. Returns the URLs checked."""
+    if options.target is None:
+        if options.prometheus_url or options.alertmanager_url:
+            raise InvalidDefinition("--prometheus and --alertmanager need --target", field="target")
+        return []
+    split_target(options.target)
+    if (options.prometheus_url is None) != (options.alertmanager_url is None):
+        raise InvalidDefinition("give both --prometheus and --alertmanager, or neither", field="prometheus")
+    if stack is not None and stack.own_target != options.target:
+        raise InvalidDefinition(
+            f"the stack running in {options.stack_dir} does not front {options.target}: "
+            "stop it first (python -m scenarios.stack down) or give another --stack-dir",
+            field="stack",
+        )
+    urls = [options.target, *(u for u in (options.prometheus_url, options.alertmanager_url) if u)]
+    for url in urls:
+        allow.resolve(url)
+    return urls
+
+
+def _stack_step(options: GameDayOptions, stack: StackState | None) -> str:
+    if stack is not None:
+        return f"use the staging stack running in {options.stack_dir}"
+    if options.target is None:
+        return (
+            f"start the staging stack in {options.stack_dir} (target, gateway, fault "
+            "proxy, Prometheus, Alertmanager on free 127.0.0.1 ports)"
+        )
+    monitoring = (
+        f"your Prometheus ({options.prometheus_url}) scrapes the proxy's /metrics"
+        if options.prometheus_url
+        else "the bundled Prometheus and Alertmanager, with burn-rate rules for "
+        f"service={options.service!r} on the proxy's own request metrics"
+    )
+    return f"start the fault proxy in front of {options.target} (in {options.stack_dir}); {monitoring}"
 
 
 def chaos_allow_env(options: GameDayOptions) -> dict[str, str]:

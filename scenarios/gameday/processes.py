@@ -20,20 +20,16 @@ from playbook.errors import InvalidDefinition
 from scenarios.allowlist import AllowList
 from scenarios.faultstate import clear_faults, prometheus_vector
 from scenarios.gameday.plan import Checked, Say, refuse_dirty_stack, stack_if_up
-from scenarios.monitoring.alertmanager import WebhookTarget
+from scenarios.monitoring.alertmanager import DRILL_RECEIVER, WebhookTarget
+from scenarios.monitoring.files import write_secret
 from scenarios.procs import wait_until
+from scenarios.receiver import receiver_snippet, restore_drill_receiver, set_drill_receiver
 from scenarios.room.drillapi import (
     DrillApi,
     Room,
 )
-from scenarios.stack import (
-    StackConfig,
-    StackState,
-    restore_drill_receiver,
-    set_drill_receiver,
-    start_stack,
-    stop_stack,
-)
+from scenarios.stack import start_stack, stop_stack
+from scenarios.stackstate import StackConfig, StackState
 from scenarios.webserver import start_web_ui, stop_web_ui
 
 __all__ = [
@@ -129,6 +125,11 @@ def start_or_reuse_stack(
         token=SecretStr(room.receiver_token.get_secret_value()),
     )
     state = stack_if_up(options.stack_dir)
+    if state is not None and state.external_monitoring:
+        _print_receiver(state, target, say)
+        cleanup.callback(quietly, "clear the faults", clear_stack_faults, state)
+        say(f"staging stack: running in {state.run_dir}")
+        return state
     if state is not None:
         backup = set_drill_receiver(options.stack_dir, target)
         cleanup.callback(quietly, "put back the drill receiver", restore_drill_receiver, backup)
@@ -149,13 +150,30 @@ def start_or_reuse_stack(
             drill_receiver=target,
             allowed_targets=options.allowed_targets,
             ready_timeout_seconds=options.ready_timeout_seconds,
+            own_target=options.target,
+            service=options.service,
+            prometheus_url=options.prometheus_url,
+            alertmanager_url=options.alertmanager_url,
         )
     )
+    if state.own_target is not None:
+        say(f"fault proxy: {state.target_url} -> {state.own_target} (request metrics at {state.proxy_control_url}/metrics)")
+    if state.external_monitoring:
+        _print_receiver(state, target, say)
     say(
         f"staging stack: up (target {state.target_url}, Prometheus {state.prometheus_url}, "
         f"Alertmanager {state.alertmanager_url})"
     )
     return state
+
+
+def _print_receiver(state: StackState, target: WebhookTarget, say: Say) -> None:
+    """With the user's Alertmanager: what to paste into their files (drillbit cannot)."""
+    token_file = write_secret(state.run_dir / "secrets" / "drill-receiver.token", target.token.get_secret_value() if target.token else "")
+    say(f"your Prometheus: scrape the proxy ({state.run_dir / 'scrape.yml'}) and load {state.run_dir / 'rules.yml'}")
+    say("your Alertmanager: add this receiver and route (alertmanager.yml), then reload it:")
+    for line in receiver_snippet(target, token_file, state.service or DRILL_RECEIVER).splitlines():
+        say(f"    {line}")
 
 
 def quietly(what: str, action: Callable[..., object], *args: object) -> None:
@@ -178,7 +196,7 @@ def wait_for_monitoring(state: StackState, allow: AllowList, timeout: float) -> 
 
     def scraped() -> bool:
         try:
-            return bool(prometheus_vector(state.prometheus_url, 'up{job="checkout"} == 1'))
+            return bool(prometheus_vector(state.prometheus_url, f'up{{job="{state.scrape_job}"}} == 1'))
         except httpx.HTTPError:
             return False
 

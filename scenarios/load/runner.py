@@ -23,6 +23,7 @@ from scenarios.allowlist import AllowList
 from scenarios.procs import ProcessRecord, is_running, python_env, spawn, terminate, wait_until
 
 __all__ = [
+    "BROWSE_LOCUSTFILE",
     "CURRENT",
     "LEASE_FILE",
     "LOCUSTFILE",
@@ -40,6 +41,8 @@ __all__ = [
 
 #: The checkout locustfile shipped next to this module.
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
+#: The generic one (GETs ``LoadSpec.paths``), for a user's own service.
+BROWSE_LOCUSTFILE = Path(__file__).with_name("browse.py")
 #: The record of the run in progress, inside the output directory.
 CURRENT = "current.json"
 #: The load's lease, inside the output directory: Locust quits once it is older than the
@@ -59,6 +62,7 @@ class LoadSpec(BaseModel):
     output_dir: Path
     locustfile: Path = LOCUSTFILE
     lease_seconds: float | None = Field(default=None, gt=0, description="None: no lease")
+    paths: tuple[str, ...] = Field(default=(), description="for the browse locustfile (DRILLBIT_LOAD_PATHS)")
 
 
 class LoadRun(BaseModel):
@@ -104,6 +108,10 @@ def locust_argv(spec: LoadSpec, csv_prefix: Path) -> list[str]:
     ]  # fmt: skip
 
 
+def _paths(spec: LoadSpec) -> dict[str, str]:
+    return {"DRILLBIT_LOAD_PATHS": ",".join(spec.paths)} if spec.paths else {}
+
+
 def _current(output_dir: Path) -> LoadRun | None:
     path = output_dir / CURRENT
     if not path.exists():
@@ -129,7 +137,7 @@ def start_load(spec: LoadSpec, *, allow: AllowList | None = None) -> LoadRun:
         lease_file.write_text("lease\n")
         lease = {"DRILLBIT_LOAD_LEASE_FILE": str(lease_file), "DRILLBIT_LOAD_LEASE_SECONDS": f"{spec.lease_seconds:g}"}
     record = spawn(
-        "locust", locust_argv(spec, prefix), log_path=run_dir / "locust.log", env=python_env(lease)
+        "locust", locust_argv(spec, prefix), log_path=run_dir / "locust.log", env=python_env({**lease, **_paths(spec)})
     )
     run = LoadRun(
         spec=spec, process=record, csv_prefix=prefix, started_at=datetime.now(UTC).isoformat()

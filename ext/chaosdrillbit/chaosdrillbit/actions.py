@@ -206,12 +206,14 @@ def start_load(
     spawn_rate: float = 8.0,
     duration_seconds: int = 180,
     lease_seconds: float = DEFAULT_LEASE_SECONDS,
+    paths: list[str] | None = None,
     configuration: Configuration | None = None,
 ) -> dict[str, Any]:
     """Start Locust against the target in its own process; returns at once.
 
-    The load holds a lease like a fault: it stops by itself ``lease_seconds`` after the
-    running experiment last renewed it."""
+    The checkout shoppers by default; with ``paths`` (a user's own service) a generic user
+    that GETs them. The load holds a lease like a fault: it stops by itself
+    ``lease_seconds`` after the running experiment last renewed it."""
     allow = guarded(configuration, target_url)
     run = load_runner.start_load(
         load_runner.LoadSpec(
@@ -221,6 +223,7 @@ def start_load(
             duration_seconds=duration_seconds,
             output_dir=Path(load_dir),
             lease_seconds=lease_seconds,
+            **({"locustfile": load_runner.BROWSE_LOCUSTFILE, "paths": tuple(paths)} if paths else {}),
         ),
         allow=allow,
     )

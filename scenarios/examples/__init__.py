@@ -1,0 +1,9 @@
+"""Worked examples for own staging: a plain HTTP service that is not the checkout target.
+
+``python -m scenarios.examples.inventory --port 8000`` serves a tiny, standard-library-only
+inventory API; ``inventory-latency.yaml`` is a game day against it through the fault proxy
+(``drillbit gameday run scenarios/examples/inventory-latency.yaml --target
+http://127.0.0.1:8000 --service inventory``). See ``scenarios/README.md``, *Your own staging*.
+"""
+
+__all__: list[str] = []
