@@ -18,6 +18,7 @@ from chaoslib.exceptions import ChaosException  # type: ignore[import-untyped]
 from chaoslib.loader import load_experiment  # type: ignore[import-untyped]
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
+from chaosdrillbit.stops import stop_probes
 from drills.autopilot import TEAM, Profile, profile
 from drills.library import library_paths
 from drills.script import DrillScript, load_script
@@ -200,6 +201,10 @@ def check(options: GameDayOptions) -> Checked:
         experiment: dict[str, Any] = load_experiment(str(path))
     except ChaosException as exc:
         raise InvalidDefinition(str(exc), source=str(path)) from exc
+    try:
+        stop_probes(experiment)  # the stop conditions' syntax, before anything starts
+    except InvalidDefinition as exc:
+        raise InvalidDefinition(exc.message, source=str(path), field=exc.field) from None
     stack = stack_if_up(options.stack_dir)
     env = read_env_file(stack.chaos_env_file) if stack is not None else {}
     configuration = resolved_configuration(experiment, env, path)

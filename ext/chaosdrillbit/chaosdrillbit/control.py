@@ -18,6 +18,9 @@ What it does, by Chaos Toolkit hook:
   interrupted (:class:`InterruptExecution`; rollbacks still run), in the rollbacks the
   activity is replaced by one that fails with the reason, and the other rollbacks run. An
   allowed ``http`` provider is pinned to the address its host resolved to;
+* ``configure_control`` also installs the stop conditions the experiment names in its
+  ``drillbit`` extension (alerts or probes, AWS FIS style) as chaostoolkit-addons safeguards
+  (:mod:`chaosdrillbit.stops`): one trips, the experiment is interrupted, rollbacks run;
 * ``before_experiment_control``: renews the stack's fault leases every ``lease_seconds / 3``
   (:func:`scenarios.faultstate.renew_leases`) until the experiment ends, so faults expire on
   their own if this process dies;
@@ -39,9 +42,10 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from chaosaddons.controls import safeguards  # type: ignore[import-untyped]
 from chaoslib.exceptions import ActivityFailed, InterruptExecution  # type: ignore[import-untyped]
 
-from chaosdrillbit import netguard
+from chaosdrillbit import netguard, stops
 from chaosdrillbit.vetting import vet
 from playbook.errors import DrillbitError
 from scenarios.chaosallow import STACK_DIR_ENV, OperatorAllow, operator_allow
@@ -100,16 +104,22 @@ def _hangup(signum: int, frame: FrameType | None) -> None:
     raise InterruptExecution("SIGHUP signal received")
 
 
-def configure_control(**_kwargs: Any) -> None:
-    """Load the operator's allow-list and start checking every connection and command."""
+def configure_control(experiment: dict[str, Any] | None = None, **_kwargs: Any) -> None:
+    """Load the operator's allow-list and start checking every connection and command;
+    install the experiment's stop conditions (:mod:`chaosdrillbit.stops`)."""
     global _run  # noqa: PLW0603 - Chaos Toolkit calls module functions: one run per process
     _run = _Run()
     try:
         _run.allow = operator_allow()
+        probes, added = stops.install(experiment)
     except DrillbitError as exc:
         _run.error = str(exc)
         log.error("drillbit-safeguard: %s: every activity will be refused", exc)
         return
+    if added:
+        safeguards.configure_control(probes=probes)
+    if probes:
+        log.info("drillbit-safeguard: stop conditions: %s", ", ".join(p["name"] for p in probes))
     netguard.activate(_run.allow)
     log.info("drillbit-safeguard: allow-list from %s: %s", _run.allow.source, ", ".join(_run.allow.targets.entries) or "nothing")
     if _main_thread() and hasattr(signal, "SIGHUP"):
