@@ -5,12 +5,15 @@ burns and ``DbPoolExhausted``) take their ``for:`` duration, severity label, sum
 runbook from :func:`scenarios.monitoring.rules.alert_rules` at production time (compression
 factor 1, so a ``for: 2m`` is two drill minutes), with thresholds from its ``RulesConfig``;
 each holds when its PromQL expression would, evaluated once a drill minute on the world's
-series (a ``[5m]`` rate becomes the request-weighted mean of the last five minutes). Three
+series (a ``[5m]`` rate becomes the request-weighted mean of the last five minutes). The
+error-budget burns evaluate all four tiers of the rules' multiwindow, multi-burn-rate table
+(``PAGE_TIERS``: 14.4x over 1h and 5m, or 6x over 6h and 30m; ``TICKET_TIERS``: 3x over 1d
+and 2h, or 1x over 3d and 6h) against the drill's own SLO (``slo_availability``). Three
 rules are the drill world's own, for services the seeds give no alert: ``QueueLagHigh``
 (oldest message older than 5 minutes, for 5m, critical), ``TrafficAnomaly`` (the last five
 minutes' rate above 1.5 times the first minutes' of the hour, for 5m, critical) and
 ``HighSaturation`` (above 90 % for 10m, warning). Windows that reach back before the drill
-(``[1h]``, ``[3d]``) count that time at a 0.1 % error baseline.
+(``[1h]``, ``[3d]``) count that time at a 0.1 % error baseline, capped at half the SLO's budget.
 
 An alert is *pending* from the first minute its condition holds and *fires* once it has held
 for its ``for:`` duration; it resolves the first minute the condition fails (Prometheus's
@@ -27,9 +30,9 @@ from functools import cache
 from drills.world.model import Metrics
 from drills.world.spec import Service, WorldSpec
 from scenarios.monitoring.compression import TimeCompression, parse_duration
-from scenarios.monitoring.rules import RulesConfig, alert_rules
+from scenarios.monitoring.rules import PAGE_TIERS, TICKET_TIERS, RulesConfig, alert_rules
 
-__all__ = ["RULES", "History", "Rule", "check_rules", "rule", "rules_for", "slug"]
+__all__ = ["RULES", "BurnTable", "History", "Rule", "baseline", "burn_rate", "burn_table", "check_rules", "rule", "rules_for", "slug"]
 
 _BASELINE = 0.001
 
@@ -118,23 +121,50 @@ def _down(history: History, service: str, budget: float) -> float | None:
     return 0.0 if rows and not rows[-1].up else None
 
 
-def _with_baseline(history: History, service: str, minutes: int) -> float:
-    """The error ratio over ``minutes``, the part before the drill at the 0.1 % baseline."""
+def baseline(budget: float) -> float:
+    """The error ratio assumed before the drill: 0.1 %, but never more than half the
+    budget (a service that met its SLO before the drill; the 1x tier would page on more)."""
+    return min(_BASELINE, budget / 2)
+
+
+def _with_baseline(history: History, service: str, minutes: int, budget: float) -> float:
+    """The error ratio over ``minutes``, the part before the drill at :func:`baseline`."""
     ratio, seen = history.ratio(service, minutes)
-    return (ratio * seen + _BASELINE * max(0, minutes - seen)) / minutes
+    return (ratio * seen + baseline(budget) * max(0, minutes - seen)) / minutes
 
 
-def _fast_burn(history: History, service: str, budget: float) -> float | None:
-    threshold = 14.4 * budget
-    long = _with_baseline(history, service, 60)
-    short, _ = history.ratio(service, 5)
-    return long / budget if long > threshold and short > threshold else None
+def _minutes(duration: str) -> int:
+    return round(parse_duration(duration) / 60)
 
 
-def _slow_burn(history: History, service: str, budget: float) -> float | None:
-    # [3d] reaches back before the drill; the world assumes its baseline (0.1 %) there.
-    ratio = _with_baseline(history, service, 4320)
-    return ratio / budget if ratio > 3 * budget else None
+BurnTable = tuple[tuple[float, int, int], ...]
+
+
+def burn_table(tiers: tuple[tuple[float, str, str], ...]) -> BurnTable:
+    """The rules' (burn rate, long window, short window) rows, windows in drill minutes."""
+    return tuple((rate, _minutes(long), _minutes(short)) for rate, long, short in tiers)
+
+
+def burn_rate(history: History, service: str, budget: float, table: BurnTable) -> float | None:
+    """The multiwindow, multi-burn-rate condition (SRE workbook): some row's error ratio is
+    above ``rate * budget`` over both its long and its short window. Returns the highest
+    long-window burn rate (error ratio / budget) among the rows burning, else None. Windows
+    reaching back before the drill count that time at the baseline, as Prometheus would
+    over the history a real service had."""
+    burning = []
+    for rate, long_minutes, short_minutes in table:
+        threshold = rate * budget
+        long = _with_baseline(history, service, long_minutes, budget)
+        if long > threshold and _with_baseline(history, service, short_minutes, budget) > threshold:
+            burning.append(long / budget)
+    return max(burning) if burning else None
+
+
+def _burn(table: BurnTable) -> Callable[[History, str, float], float | None]:
+    def holds(history: History, service: str, budget: float) -> float | None:
+        return burn_rate(history, service, budget, table)
+
+    return holds
 
 
 def _pool(history: History, service: str, budget: float) -> float | None:
@@ -174,8 +204,8 @@ def _rules() -> dict[str, Rule]:
         "HighErrorRate": _high_error_rate(config.error_rate_threshold),
         "SlowResponseTime": _slow_response(config.slow_response_seconds),
         "ServiceDown": _down,
-        "HighErrorBudgetBurn": _fast_burn,
-        "SlowErrorBudgetBurn": _slow_burn,
+        "HighErrorBudgetBurn": _burn(burn_table(PAGE_TIERS)),
+        "SlowErrorBudgetBurn": _burn(burn_table(TICKET_TIERS)),
         "DbPoolExhausted": _pool,
     }
     out: dict[str, Rule] = {}
