@@ -2,7 +2,8 @@
 
 Reads the stack recorded in a run directory (``state.json``) and asks its components over
 their admin APIs (tokens from the stack's 0600 files): the target's ``/admin/faults`` and the
-fault proxy's ``/leases``; the load run from ``load/current.json``.
+fault proxy's ``/leases``; a crashed process's lease (:mod:`scenarios.crashwatch`); the load
+run from ``load/current.json``.
 
 * :func:`fault_status` is ``drillbit chaos status``:
   ``{"faults": [{"target", "kind", "since", "expires_at"}], "load": [...]}``;
@@ -21,7 +22,8 @@ from typing import Any
 
 import httpx
 
-from playbook.errors import RunFailed
+from playbook.errors import DrillbitError, RunFailed
+from scenarios.crashwatch import crash_lease, end_crash_lease, renew_crash_lease
 from scenarios.lease import DEFAULT_LEASE_SECONDS
 from scenarios.load.runner import CURRENT, LEASE_FILE, LoadRun, stop_load
 from scenarios.procs import is_running
@@ -115,6 +117,16 @@ def fault_status(stack_dir: Path) -> dict[str, Any]:
                 faults += read(client, state)
             except httpx.HTTPError as exc:
                 faults.append({"target": "?", "kind": "unreachable", "since": None, "expires_at": None, "error": str(exc)})
+    held = crash_lease(state.run_dir)
+    if held is not None:
+        faults.append(
+            {
+                "target": f"{held.process} process",
+                "kind": "process_crash",
+                "since": held.lease.since.isoformat(),
+                "expires_at": held.lease.expires_at.isoformat(),
+            }
+        )
     return {"faults": faults, "load": _load(state)}
 
 
@@ -129,15 +141,17 @@ def firing_alerts(prometheus_url: str) -> list[dict[str, Any]]:
 def renew_leases(stack_dir: Path, seconds: float = DEFAULT_LEASE_SECONDS) -> None:
     """Extend every fault's lease by ``seconds`` from now, and the load's."""
     state = _state(stack_dir)
+    # First: a crashed target does not answer, so the calls below fail while it is down.
+    renew_crash_lease(state.run_dir, seconds)
+    lease = state.load_dir / LEASE_FILE
+    if lease.exists():
+        os.utime(lease)
     body = {"seconds": seconds}
     with _client() as client:
         if state.target_admin_token_file is not None:
             client.post(f"{state.target_url}/admin/lease", json=body, headers=_token(state.target_admin_token_file))
         if state.proxy_control_url:
             client.post(f"{state.proxy_control_url}/leases", json=body, headers=_token(state.proxy_admin_token_file))
-    lease = state.load_dir / LEASE_FILE
-    if lease.exists():
-        os.utime(lease)
 
 
 def halt_requested(stack_dir: Path) -> bool:
@@ -167,6 +181,9 @@ def clear_faults(stack_dir: Path) -> list[str]:
             with contextlib.suppress(httpx.HTTPError):
                 client.post(f"{state.proxy_control_url}/reset", headers=_token(state.proxy_admin_token_file)).raise_for_status()
                 cleared.append("proxy")
+    with contextlib.suppress(DrillbitError, OSError):
+        if end_crash_lease(state.run_dir) is not None:
+            cleared.append("crashed process (restarted)")
     return cleared
 
 

@@ -11,6 +11,7 @@ open a room, fire an inject into it.
 # No ``from __future__ import annotations`` here: Chaos Toolkit's discovery reads the real
 # annotation objects to describe argument types.
 
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -19,12 +20,14 @@ import httpx
 
 from chaosdrillbit.guard import Configuration, Secrets, admin_call, guarded, secret
 from playbook.errors import RunFailed
+from scenarios.chaosallow import STACK_DIR_ENV
+from scenarios.crashwatch import end_crash_lease, grant_crash_lease
 from scenarios.faultproxy.model import ProxyFaults
 from scenarios.lease import DEFAULT_LEASE_SECONDS
 from scenarios.load import runner as load_runner
 from scenarios.procs import wait_until
 from scenarios.room import drillapi
-from scenarios.stack import load_state, restart_process
+from scenarios.stack import DEFAULT_RUN_DIR, load_state, restart_process
 from scenarios.target.faults import Faults
 
 __all__ = [
@@ -107,13 +110,31 @@ def clear_faults(
     return report
 
 
+def _stack_of(target_url: str) -> Path | None:
+    """The stack directory (``DRILLBIT_STACK_DIR``) whose recorded target is ``target_url``."""
+    stack_dir = Path(os.environ.get(STACK_DIR_ENV) or DEFAULT_RUN_DIR).resolve()
+    state = load_state(stack_dir)
+    if state is None or "target" not in state.processes or state.target_url.rstrip("/") != target_url.rstrip("/"):
+        return None
+    return stack_dir
+
+
 def crash_target(
     target_url: str,
     down_timeout_seconds: float = 10.0,
+    lease_seconds: float = DEFAULT_LEASE_SECONDS,
     configuration: Configuration | None = None,
     secrets: Secrets | None = None,
 ) -> dict[str, Any]:
-    """Crash the target process (``POST /admin/crash``) and wait until it stops answering."""
+    """Crash the target process (``POST /admin/crash``) and wait until it stops answering.
+
+    If the target is the recorded stack's, the crash is leased like any fault
+    (:mod:`scenarios.crashwatch`): a keeper restarts it ``lease_seconds`` after the running
+    experiment last renewed the lease, so a dead runner does not leave it down."""
+    guarded(configuration, target_url)
+    stack_dir = _stack_of(target_url)
+    if stack_dir is not None:
+        grant_crash_lease(stack_dir, "target", lease_seconds)
     report: dict[str, Any] = admin_call(
         "POST",
         target_url,
@@ -143,6 +164,7 @@ def restart_target(
         raise RunFailed(f"no staging stack recorded in {stack_dir}")
     guarded(configuration, state.target_url)
     was_down = not _healthy(state.target_url)
+    end_crash_lease(Path(stack_dir), timeout=timeout_seconds)
     record = restart_process(Path(stack_dir), "target", timeout=timeout_seconds)
     return {"target_url": state.target_url, "pid": record.pid, "restarted": was_down}
 
