@@ -189,6 +189,7 @@ class Settings(BaseModel):
     load_rooms: Path | None = Field(default=None, description="make loadtest: the rooms file the Locust users read (set by the runner)")
     load_lease_file: Path | None = Field(default=None, description="game-day load: the lease file Locust watches (set by the runner)")
     load_lease_seconds: float | None = Field(default=None, gt=0, description="game-day load: Locust quits when its lease file is older (set by the runner)")
+    load_paths: str | None = Field(default=None, description="own-staging load: the comma-separated paths Locust GETs (set by the runner)")
     screenshots: bool = Field(default=False, description="browser test: save pages under docs/screenshots/")
 
     @model_validator(mode="before")
