@@ -6,11 +6,16 @@ module / package         concept
 ``target/``              the staging "checkout" service (FastAPI, SQLite pool, metrics,
                          fault switches); ``python -m scenarios.target``
 ``faultproxy/``          a TCP fault proxy (latency, bandwidth, resets, dead upstream) with
-                         Toxiproxy's HTTP API
+                         Toxiproxy's HTTP API, metering HTTP/1.1 for a user's service
 ``monitoring/``          Prometheus rules (seeds 002 and 004, time-compressed),
                          ``prometheus.yml``, ``alertmanager.yml`` (seed 002 routing)
 ``load/``                Locust, run headless in its own process
 ``stack.py``             start/stop the whole stack on loopback; ``python -m scenarios.stack``
+``stackplan.py``         the stack's processes, ports and files (bundled, or own staging)
+``stackstate.py``        the stack's configuration, ``state.json`` and ``chaos.env``
+``receiver.py``          the ``drill`` Alertmanager receiver: repoint, restore, snippet
+``crashwatch.py``        the process-crash fault's lease and its keeper
+``examples/``            own staging's worked example: a stdlib service and its experiment
 ``room/``                the drill API client and the run's events as drill injects (the
                          Chaos Toolkit extension itself is ``chaosdrillbit``, ext/)
 ``experiments/``         the game-day experiments (YAML), runnable with ``chaos run``
