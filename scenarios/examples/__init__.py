@@ -6,4 +6,9 @@ inventory API; ``inventory-latency.yaml`` is a game day against it through the f
 http://127.0.0.1:8000 --service inventory``). See ``scenarios/README.md``, *Your own staging*.
 """
 
-__all__: list[str] = []
+from pathlib import Path
+
+__all__ = ["EXPERIMENT"]
+
+#: The worked example's experiment (800 ms of proxy latency in front of the inventory API).
+EXPERIMENT = Path(__file__).with_name("inventory-latency.yaml")

@@ -12,7 +12,8 @@ import scenarios
 MODULES = sorted(
     name
     for _, name, _ in pkgutil.walk_packages(scenarios.__path__, "scenarios.")
-    if not name.endswith(("__main__", ".locustfile"))  # entry points; Locust never imported here
+    # entry points; Locust files (locustfile, load.browse) are never imported here: Locust patches networking
+    if not name.endswith(("__main__", ".locustfile", ".load.browse"))
 )
 
 

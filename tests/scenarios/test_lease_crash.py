@@ -120,3 +120,28 @@ def test_a_terminated_runner_restarts_its_crashed_target_in_the_rollback(staged:
     assert [(r["activity"]["name"], r["status"]) for r in journal["rollbacks"]] == [("restart", "succeeded")]
     assert journal["rollbacks"][0]["output"]["restarted"] is True
     assert crash_lease(stack) is None
+
+
+def main() -> None:
+    """Print the crash fault's interrupt table (one run per signal)."""
+    import tempfile
+
+    print("| signal to the runner (process crash) | target answers again after |")
+    print("|---|---|")
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        with tempfile.TemporaryDirectory() as scratch:
+            tmp = Path(scratch)
+            target = start_target(tmp)
+            stack = write_stack(tmp, target)
+            try:
+                back = crash_and_signal(tmp, target, stack, sig)
+            finally:
+                state = load_state(stack)
+                for record in state.processes.values() if state else ():
+                    terminate(record)
+                terminate(target.record)
+        print(f"| {sig.name} | {back:.2f} s (lease {LEASE:g} s) |")
+
+
+if __name__ == "__main__":
+    main()

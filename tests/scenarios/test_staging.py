@@ -24,6 +24,7 @@ from drillbit.cli import main
 from playbook.errors import InvalidDefinition
 from scenarios.allowlist import TargetNotAllowed
 from scenarios.chaosrun import read_env_file, run_experiment
+from scenarios.examples import EXPERIMENT
 from scenarios.faultstate import fault_status, prometheus_vector
 from scenarios.gameday.plan import GameDayOptions, plan_gameday
 from scenarios.monitoring.alertmanager import WebhookTarget
@@ -33,7 +34,7 @@ from scenarios.receiver import receiver_snippet
 from scenarios.stack import StackConfig, start_stack, stop_stack
 from scenarios.stackplan import plan_stack
 
-EXAMPLE = Path("scenarios/examples/inventory-latency.yaml")
+EXAMPLE = EXPERIMENT
 needs_monitoring = pytest.mark.skipif(
     find_binaries() is None,
     reason=f"needs Prometheus and Alertmanager: apt-get install -y {' '.join(DEBIAN_PACKAGES)}",
