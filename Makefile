@@ -42,9 +42,8 @@ test: lint pytest
 
 # Mutation testing, never part of `make test`: CPU-heavy, so one worker, run on demand.
 # MUTANTS picks mutmut's mutant names (module globs); [tool.mutmut] in pyproject.toml says
-# which files get mutants and which tests run. Add simulator.grouping.* and drills.scoring.*
-# (and their tests there) once those modules settle.
-MUTANTS ?= playbook.* simulator.stats.*
+# which files get mutants and which tests run.
+MUTANTS ?= playbook.* simulator.stats.* simulator.grouping.* drills.scoring.*
 mutation: install
 	rm -rf mutants
 	$(BIN)/mutmut run --max-children 1 $(foreach m,$(MUTANTS),'$(m)')
