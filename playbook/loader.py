@@ -3,24 +3,37 @@
 Every definition in drillbit (playbooks, studies, drill scripts) passes through
 :func:`load_model`, so a bad file always fails the same way: one
 :class:`~playbook.errors.InvalidDefinition` naming the file, the YAML line and the field.
-The YAML itself is read by :mod:`playbook.safeyaml`, within its size, depth and node budgets.
+The YAML itself is read by :mod:`playbook.safeyaml`, within its size, depth and node budgets;
+that module (and PyYAML) is imported on first use, so code that only needs the models (a
+light command serving a cached playbook) never pays for it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from playbook.errors import InvalidDefinition
-from playbook.safeyaml import LineMap, dotted, parse_yaml, read_definition
+
+if TYPE_CHECKING:
+    from playbook.safeyaml import LineMap, parse_yaml
 
 __all__ = ["BadReference", "LineMap", "load_model", "parse_yaml", "validate_data"]
 
 M = TypeVar("M", bound=BaseModel)
 Loc = tuple[str | int, ...]
+
+
+def __getattr__(name: str) -> Any:
+    """``LineMap`` and ``parse_yaml``, re-exported from :mod:`playbook.safeyaml` on first use."""
+    if name in ("LineMap", "parse_yaml"):
+        from playbook import safeyaml  # noqa: PLC0415 - PyYAML only when YAML is read
+
+        return getattr(safeyaml, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class BadReference(Exception):
@@ -71,6 +84,8 @@ def validate_data(model: type[M], data: Any, lines: Mapping[Loc, int], *, source
             cross_check()
         return obj
     except BadReference as exc:
+        from playbook.safeyaml import dotted  # noqa: PLC0415 - PyYAML only when YAML is read
+
         raise InvalidDefinition(
             exc.message,
             source=source,
@@ -78,6 +93,8 @@ def validate_data(model: type[M], data: Any, lines: Mapping[Loc, int], *, source
             field=dotted(exc.loc) or None,
         ) from None
     except ValidationError as exc:
+        from playbook.safeyaml import dotted  # noqa: PLC0415
+
         first = exc.errors(include_url=False)[0]
         loc = _data_loc(first["loc"], data)
         msg = first["msg"]
@@ -90,6 +107,8 @@ def validate_data(model: type[M], data: Any, lines: Mapping[Loc, int], *, source
 
 def load_model(model: type[M], path: str | Path, *, text: str | None = None) -> M:
     """Read ``path`` (or ``text`` labelled with it) and validate it as ``model``."""
+    from playbook.safeyaml import parse_yaml, read_definition  # noqa: PLC0415
+
     source = str(path)
     if text is None:
         text = read_definition(path)

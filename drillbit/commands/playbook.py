@@ -12,11 +12,12 @@ from zoneinfo import ZoneInfo
 import typer
 
 from drillbit.commands.output import err, out, table
+from drillbit.commands.playbook_cache import cache_dir, load_cached
 from playbook.context import AlertContext
 from playbook.coverage import coverage_warnings
 from playbook.errors import InvalidDefinition
 from playbook.escalation import EscalationPolicy, escalation_timeline, paged_timeline
-from playbook.model import DEFAULT_PLAYBOOK_PATH, Playbook, load_playbook
+from playbook.model import DEFAULT_PLAYBOOK_PATH, Playbook
 from playbook.schedules import on_call_at
 
 __all__ = ["register"]
@@ -28,7 +29,8 @@ PlaybookOpt = Annotated[
 JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON")]
 
 def _load(path: Path | None) -> Playbook:
-    return load_playbook(path or DEFAULT_PLAYBOOK_PATH)
+    """The playbook at ``path`` (default: the shipped one), validated once per content."""
+    return load_cached(path or DEFAULT_PLAYBOOK_PATH, cache_dir())
 
 
 def _aware(text: str, zone: Callable[[], str]) -> datetime:
