@@ -1,5 +1,5 @@
 """``python -m drillbit`` runs the CLI."""
 
-from drillbit.cli import main
+from drillbit.cli import run
 
-main()
+run()

@@ -14,7 +14,6 @@ import typer
 from drillbit.commands.output import err, out, table
 from drillbit.commands.playbook_cache import cache_dir, load_cached
 from playbook.context import AlertContext
-from playbook.coverage import coverage_warnings
 from playbook.errors import InvalidDefinition
 from playbook.escalation import EscalationPolicy, escalation_timeline, paged_timeline
 from playbook.model import DEFAULT_PLAYBOOK_PATH, Playbook
@@ -100,6 +99,8 @@ def check(
         f"{len(book.people)} people, {len(book.schedules)} schedules, "
         f"{len(book.escalation_policies)} escalation policies: valid"
     )
+    from playbook.coverage import coverage_warnings  # noqa: PLC0415 - only `check` needs it
+
     gaps = [w for schedule in book.schedules for w in coverage_warnings(schedule, start)]
     for warning in [*book.warnings(), *gaps]:
         err().print(f"warning: {warning}", style="yellow", highlight=False, soft_wrap=True)

@@ -9,7 +9,7 @@ SHA-256 of everything the result depends on:
 * every source, data and template file of the ``playbook`` package (the model's code, the
   default rubric a playbook without one gets, the template names overrides are checked
   against), so an upgrade or a local edit never serves a stale object;
-* the Python, pydantic and pydantic-core versions (the pickle's format).
+* the Python and pydantic versions (the pickle's format; pydantic pins its pydantic-core).
 
 Only a playbook that loaded cleanly is ever stored, so an invalid file always goes through
 :func:`~playbook.model.load_playbook` and fails with exactly the message it always had. Any
@@ -32,7 +32,6 @@ import tempfile
 from pathlib import Path
 
 import pydantic
-import pydantic_core
 
 from playbook.model import Playbook, load_playbook
 
@@ -60,19 +59,23 @@ def cache_dir() -> Path | None:
 
 def _package_fingerprint() -> bytes:
     """SHA-256 over the ``playbook`` package's code, data and templates, by relative path."""
-    root = Path(sys.modules[Playbook.__module__].__file__ or "").parent
+    root = os.path.dirname(sys.modules[Playbook.__module__].__file__ or "")
     digest = hashlib.sha256()
-    for path in sorted(root.rglob("*")):
-        if path.suffix in _PACKAGE_FILES and path.is_file():
-            digest.update(path.relative_to(root).as_posix().encode() + b"\0")
-            digest.update(hashlib.sha256(path.read_bytes()).digest())
+    for folder, subfolders, files in os.walk(root):
+        subfolders[:] = sorted(d for d in subfolders if d != "__pycache__")
+        for name in sorted(files):
+            if name.endswith(_PACKAGE_FILES):
+                path = os.path.join(folder, name)
+                digest.update(os.path.relpath(path, root).encode() + b"\0")
+                with open(path, "rb") as handle:
+                    digest.update(hashlib.sha256(handle.read()).digest())
     return digest.digest()
 
 
 def cache_key(content: bytes) -> str:
     """The entry name for a playbook whose file holds ``content`` (hex SHA-256)."""
     digest = hashlib.sha256(_FORMAT)
-    for part in (sys.version, pydantic.VERSION, pydantic_core.__version__):
+    for part in (sys.version, pydantic.VERSION):  # a pydantic release pins its pydantic-core
         digest.update(part.encode() + b"\0")
     digest.update(_package_fingerprint())
     digest.update(hashlib.sha256(content).digest())
