@@ -1,0 +1,67 @@
+"""Small promises of the playbook package: JSON shapes, ordering, lazy names."""
+
+from __future__ import annotations
+
+import pytest
+
+import playbook
+from playbook.escalation import Notification, PagedNotification, Target
+from playbook.events import AlertFired, IncidentDeclared, sort_events
+from playbook.rubric import default_rubric
+from playbook.severity import more_severe
+
+ORDER = ("SEV1", "SEV2", "SEV3")
+
+
+def test_more_severe_is_strict_and_reads_the_order() -> None:
+    assert more_severe(ORDER, "SEV1", "SEV2")
+    assert not more_severe(ORDER, "SEV2", "SEV1")
+    assert not more_severe(ORDER, "SEV2", "SEV2")
+    assert more_severe(("low", "high"), "low", "high")  # the order given, not the names
+    with pytest.raises(ValueError, match="unknown severity 'SEV9'"):
+        more_severe(ORDER, "SEV9", "SEV1")
+
+
+def test_notifications_as_json_name_minute_rule_loop_and_targets() -> None:
+    targets = (Target(type="schedule", id="primary"), Target(type="user", id="bob"))
+    plain = Notification(12.5, 2, 1, targets).as_dict()
+    assert plain == {"minute": 12.5, "rule": 2, "loop": 1, "targets": [str(t) for t in targets]}
+    assert plain["targets"] == ["schedule:primary", "user:bob"]
+    paged = PagedNotification(30.0, 3, 0, targets[:1], ("alice",), True).as_dict()
+    assert paged == {
+        "minute": 30.0, "rule": 3, "loop": 0, "targets": ["schedule:primary"],
+        "people": ["alice"], "skipped": True,
+    }  # fmt: skip
+
+
+def test_an_events_payload_is_its_own_fields_only() -> None:
+    fired = AlertFired(at=3.0, incident_id="i-1", actor="prometheus", alert_id="a-7",
+                       summary="5xx", severity="SEV2")  # fmt: skip
+    assert fired.payload() == {
+        "alert_id": "a-7", "summary": "5xx", "actionable": True, "context": None,
+        "severity": "SEV2", "labels": {}, "runbook": "",
+    }  # fmt: skip
+
+
+def test_events_sort_by_time_and_ties_keep_their_order() -> None:
+    late = IncidentDeclared(at=5.0, incident_id="i", severity="SEV2", title="t")
+    tie_a = AlertFired(at=1.0, incident_id="i", alert_id="a")
+    tie_b = AlertFired(at=1.0, incident_id="i", alert_id="b")
+    assert sort_events([late, tie_a, tie_b]) == [tie_a, tie_b, late]
+    assert sort_events([tie_b, late, tie_a]) == [tie_b, tie_a, late]
+
+
+def test_the_rubric_finds_a_criterion_by_id_or_names_the_known_ones() -> None:
+    rubric = default_rubric()
+    assert rubric.criterion("acknowledge").id == "acknowledge"
+    known = ", ".join(c.id for c in rubric.criteria)
+    with pytest.raises(KeyError, match=f"unknown criterion 'nope' \\(known: {known}\\)"):
+        rubric.criterion("nope")
+
+
+def test_the_package_exports_its_names_lazily_and_lists_them() -> None:
+    assert playbook.InvalidDefinition.__module__ == "playbook.errors"
+    assert playbook.sort_events is sort_events
+    assert dir(playbook) == sorted(playbook.__all__)
+    with pytest.raises(AttributeError, match="module 'playbook' has no attribute 'nothing'"):
+        _ = playbook.nothing
