@@ -90,6 +90,14 @@ def test_an_override_next_to_a_shift_makes_one_longer_stretch() -> None:
     assert (b.person, b.hours, b.longest_stretch_hours) == ("b", 30.0, 18.0)
 
 
+def test_own_nights_are_on_the_persons_clock_not_the_machines(new_york_machine: None) -> None:
+    # b (UTC) holds Jan 1 20:00-24:00 UTC: 22:00-24:00 is b's night, whatever the machine.
+    book = daily(["a", "b"], overrides=[
+        {"start": "2026-01-01T20:00:00Z", "end": "2026-01-02T00:00:00Z", "user": "b"},
+    ])  # fmt: skip
+    assert schedule_report(book, at(1), at(2)).people[1].night_hours == 2.0
+
+
 def test_night_starts_at_its_first_hour_of_the_day() -> None:
     # One shift, Jan 1 20:00 - 24:00: the night (22:00-08:00) holds its last two hours.
     book = daily(["a", "b"], overrides=[
@@ -110,10 +118,10 @@ def test_the_weekend_is_saturday_and_sunday_from_midnight() -> None:
     # one hour on Monday: only Saturday 00:00-01:00 is weekend.
     book = daily(["a"], overrides=[
         {"start": "2026-01-02T23:00:00Z", "end": "2026-01-03T01:00:00Z", "user": "b"},
-        {"start": "2026-01-05T03:00:00Z", "end": "2026-01-05T04:00:00Z", "user": "b"},
+        {"start": "2026-01-05T03:00:00Z", "end": "2026-01-05T05:00:00Z", "user": "b"},
     ])  # fmt: skip
     b = next(p for p in schedule_report(book, at(2), at(6)).people if p.person == "b")
-    assert (b.hours, b.weekend_hours) == (3.0, 1.0)
+    assert (b.hours, b.weekend_hours) == (4.0, 1.0)
 
 
 def test_a_night_window_opening_on_the_last_day_counts() -> None:
@@ -140,6 +148,9 @@ def test_fairness_rounds_each_figure_to_four_places() -> None:
         "min": 48.0, "max": 48.3333, "range": 0.3333, "cv": round(math.sqrt(2) / 433, 4),
     }  # fmt: skip
     assert report.fairness["hours"]["cv"] == 0.0033
+    # Jan 1 00:00 to Jan 6 23:40: a and b hold 48 h, c Jan 3 and 23 h 40 of Jan 6.
+    short = schedule_report(daily(["a", "b", "c"]), at(1), at(6, 23, 40))
+    assert (short.fairness["hours"]["min"], short.fairness["hours"]["range"]) == (47.6667, 0.3333)
 
 
 def test_fairness_of_two_people_has_a_spread_and_of_nothing_none() -> None:
@@ -203,7 +214,7 @@ def test_a_report_as_json_rounds_hours_and_lists_gaps_and_people() -> None:
         at(2),
         2 / 3,
         ((at(1, 8), at(1, 16, 20)),),
-        (PersonLoad("a", "Europe/Paris", 16 / 3, 1 / 3, 0.0, 16 / 3, 2),),
+        (PersonLoad("a", "Europe/Paris", 16 / 3, 1 / 3, 2 / 3, 16 / 3, 2),),
         {"hours": {"min": 1.0}},
     )
     assert report.as_dict() == {
@@ -227,7 +238,7 @@ def test_a_report_as_json_rounds_hours_and_lists_gaps_and_people() -> None:
                 "time_zone": "Europe/Paris",
                 "hours": 5.3333,
                 "night_hours": 0.3333,
-                "weekend_hours": 0.0,
+                "weekend_hours": 0.6667,
                 "longest_stretch_hours": 5.3333,
                 "shifts": 2,
             }

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 import playbook
+from playbook.context import AlertContext
 from playbook.escalation import Notification, PagedNotification, Target
 from playbook.events import AlertFired, IncidentDeclared, sort_events
-from playbook.rubric import default_rubric
+from playbook.rubric import DEFAULT_RUBRIC_PATH, default_rubric, load_rubric
 from playbook.severity import more_severe
 
 ORDER = ("SEV1", "SEV2", "SEV3")
@@ -41,6 +45,30 @@ def test_an_events_payload_is_its_own_fields_only() -> None:
         "alert_id": "a-7", "summary": "5xx", "actionable": True, "context": None,
         "severity": "SEV2", "labels": {}, "runbook": "",
     }  # fmt: skip
+
+
+def test_an_events_payload_is_plain_json() -> None:
+    context = AlertContext(service="checkout", dependent_services=("payments",))
+    payload = AlertFired(at=0.0, incident_id="i", alert_id="a", context=context).payload()
+    assert payload["context"]["dependent_services"] == ["payments"]  # a list, as JSON has
+
+
+def test_a_rubric_can_be_read_from_text_under_a_name() -> None:
+    text = DEFAULT_RUBRIC_PATH.read_text(encoding="utf-8")
+    assert load_rubric("not/a/file.yaml", text=text) == default_rubric()
+
+
+def test_the_lazy_exports_work_in_a_fresh_interpreter() -> None:
+    # In this process the names may already be cached; a new one resolves them afresh.
+    script = (
+        "import playbook, sys\n"
+        "assert playbook.sort_events.__module__ == 'playbook.events'\n"
+        "assert playbook.default_rubric.__module__ == 'playbook.rubric'\n"
+        "assert 'sort_events' in vars(playbook)\n"
+        "print('ok')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False)
+    assert done.stdout.strip() == "ok", done.stderr[-400:]
 
 
 def test_events_sort_by_time_and_ties_keep_their_order() -> None:

@@ -137,6 +137,14 @@ def test_the_simulator_reads_group_wait_in_seconds_and_the_interval_in_minutes()
     assert notes.alerts == [(0,), (0, 1)]
 
 
+def test_the_simulator_reads_the_repeat_interval_in_hours_to_the_minute() -> None:
+    # One-minute ticks at 0.5 + j: the first strictly more than 60 minutes after the send
+    # at 0.5 is 61.5.
+    table = alert_table([0.0], [INF])
+    spec = GroupingSpec(group_by=("service",), group_interval_minutes=1, repeat_interval_hours=1.0)
+    assert group_alerts(table, spec, until=100.0).time == [0.5, 61.5]
+
+
 def test_the_simulator_reads_the_repeat_interval_in_hours() -> None:
     # Ticks at 0.5 + 5j; repeat_interval 1 h = 60 min: the first tick strictly more than 60
     # minutes after the send at 0.5 is 65.5 (60.5 is exactly 60 later: not yet due).
