@@ -13,9 +13,12 @@ from typing import Any
 
 import pytest
 
+from drills.library import find_script
 from drills.scoring import CriterionScore, score_session
 from playbook.events import Acknowledged, AlertFired, IncidentDeclared, Mitigated, UpdatePosted
+from playbook.model import Playbook
 from tests.drills.conftest import Drill
+from tests.drills.test_judging import world_play
 from tests.drills.test_scoring import play
 
 
@@ -189,3 +192,23 @@ def test_the_json_summary_lists_every_criterion_with_its_evidence(drill: Drill) 
     assert [c["id"] for c in score["criteria"]] == [c.id for c in report.criteria]
     assert set(summary) == {"session_id", "score"}
     assert set(score) == {"total", "max", "criteria"}
+
+
+def test_on_a_world_times_run_from_the_first_real_alert(book: Playbook) -> None:
+    # The world's conn-pool-leak: the pool warning (a real alert) fires at minute 15, so the
+    # acknowledgement at 17 is 2 min after it and the declaration at 19, 4 min.
+    world_drill = Drill(find_script("conn-pool-leak", playbook=book), book).start()
+    s = world_play(world_drill)
+    assert all(c.points == c.max for c in s.values()), {c.id: c.explanation for c in s.values()}
+    first = next(
+        r.seq for r in world_drill.session.records()
+        if isinstance(r.event, AlertFired) and r.at == 15.0
+    )  # fmt: skip
+    assert s["acknowledge"].explanation == (
+        "acknowledged 2 min after the first real alert, within the SEV2 target of 15 min"
+    )
+    assert s["declare"].explanation == (
+        "declared 4 min after the first real alert, within the 10 min triage window"
+    )
+    assert first in s["acknowledge"].evidence and first in s["declare"].evidence
+    assert s["severity"].explanation == "declared SEV2, the expected severity"
