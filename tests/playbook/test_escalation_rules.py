@@ -62,6 +62,15 @@ def test_a_severity_change_abandons_the_old_policy_at_the_change() -> None:
     ]  # fmt: skip
 
 
+def test_each_of_several_changes_cuts_the_policy_before_it() -> None:
+    # a from 0 (0, 5, 10, ...), b from 7 (7, 10, ...), c from 11: 0, 5 | 7, 10 | 11.
+    segments = [(0.0, policy("a", 5, 5, 5)), (7.0, policy("b", 3, 3)), (11.0, policy("c", 9))]
+    assert [(n.minute, str(n.targets[0])) for n in upgraded_timeline(segments)] == [
+        (0.0, "user:a1"), (5.0, "user:a2"), (7.0, "user:b1"), (10.0, "user:b2"),
+        (11.0, "user:c1"),
+    ]  # fmt: skip
+
+
 def test_a_severity_change_keeps_the_acknowledgement_and_the_horizon() -> None:
     segments = [(0.0, policy("a", 5, 5)), (6.0, policy("b", 3, 3, num_loops=9))]
     assert [n.minute for n in upgraded_timeline(segments, ack_minute=12.0)] == [0.0, 5.0, 6.0, 9.0]
@@ -82,10 +91,10 @@ def test_tickets_notify_nobody_and_people_are_listed_once() -> None:
 
 
 def test_paged_timelines_go_past_a_day_when_the_horizon_does() -> None:
-    # 10 passes of two 60-minute rules: notifications every hour from 0 to 1140.
-    long = policy("p", 60, 60, num_loops=9)
+    # 10 passes of two 100-minute rules: notifications every 100 minutes from 0 to 1900.
+    long = policy("p", 100, 100, num_loops=9)
     notes = paged_timeline(long, start=START, schedules={}, horizon=2000)
-    assert [n.minute for n in notes] == [60.0 * k for k in range(20)]
+    assert [n.minute for n in notes] == [100.0 * k for k in range(20)]
     assert [str(n.targets[0]) for n in notes[:2]] == ["user:p1", "user:p2"]
 
 

@@ -58,6 +58,14 @@ def test_a_rubric_can_be_read_from_text_under_a_name() -> None:
     assert load_rubric("not/a/file.yaml", text=text) == default_rubric()
 
 
+def test_a_lazy_export_is_looked_up_in_its_module_and_then_kept(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delitem(vars(playbook), "sort_events", raising=False)
+    assert playbook.sort_events is sort_events
+    assert vars(playbook)["sort_events"] is sort_events
+
+
 def test_the_lazy_exports_work_in_a_fresh_interpreter() -> None:
     # In this process the names may already be cached; a new one resolves them afresh.
     script = (

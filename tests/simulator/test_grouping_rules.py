@@ -14,7 +14,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from simulator.grouping import NEW, RESOLVED, Notifications, direct, group_alerts, group_keys
+from simulator.grouping import (
+    NEW,
+    REASONS,
+    RESOLVED,
+    Notifications,
+    Timers,
+    direct,
+    dispatch,
+    group_alerts,
+    group_keys,
+)
 from simulator.sections import GroupingSpec
 from tests.simulator.helpers import alert_table
 
@@ -125,6 +135,17 @@ def test_group_keys_by_all_labels_are_a_copy_of_the_fingerprints() -> None:
 
 
 # -- the simulator's grouping ---------------------------------------------------------------
+
+
+def test_a_repeat_is_timed_from_the_last_send_not_the_first() -> None:
+    # One-minute ticks from 0 (no wait), repeat 10 min, resolves not sent. A fires for
+    # ever; B arrives at 2 (a send: new) and ends at 10, a flush with nothing new to say.
+    # The repeat is due at the first tick strictly more than 10 minutes after the send at 2:
+    # 13, not at 10.
+    timers = Timers(wait=0.0, interval=1.0, repeat=10.0, send_resolved=False)
+    notes = dispatch([0.0, 2.0], [0.0, 2.0], [INF, 10.0], [1, 1], [1, 2], timers, until=14.0)
+    assert notes.time == [0.0, 2.0, 13.0]
+    assert [REASONS[r] for r in notes.reason] == ["new", "new", "repeat"]
 
 
 def test_the_simulator_reads_group_wait_in_seconds_and_the_interval_in_minutes() -> None:
