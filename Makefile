@@ -49,6 +49,7 @@ mutation: install
 	$(BIN)/mutmut run --max-children 1 $(foreach m,$(MUTANTS),'$(m)')
 	$(BIN)/mutmut export-cicd-stats
 	cat mutants/mutmut-cicd-stats.json
+	$(BIN)/python bench/mutation_figures.py --equivalent docs/mutation.md
 
 loadtest: install
 	$(BIN)/python -m webui.load
