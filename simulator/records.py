@@ -1,0 +1,164 @@
+"""What one run records: the mutable incident, and the run's records as numpy columns.
+
+While a run goes, each incident is an :class:`Incident` (plain attributes, no validation:
+the hot loop touches them tens of thousands of times a replication) and pages and work
+spans are appended to lists of tuples. :func:`run_records` turns them into
+:class:`RunRecords`, one numpy column per field, once at the end.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from simulator.arrivals import ACTIONABLE
+from simulator.paging import Step
+
+__all__ = [
+    "CLEARED",
+    "INCIDENT_COLUMNS",
+    "TICKET",
+    "UNROUTED",
+    "WORKED",
+    "Incident",
+    "PageRow",
+    "RunRecords",
+    "WorkRow",
+    "run_records",
+]
+
+WORKED, TICKET, UNROUTED, CLEARED = 0, 1, 2, 3
+NAN = math.nan
+INF = math.inf
+
+# Incident columns, in record order.
+INCIDENT_COLUMNS = (
+    "open", "detect", "severity", "kind", "service", "alert", "policy", "status",
+    "ack", "acker", "start", "worker", "mitigated", "resolved", "rule", "loop",
+    "pages", "alerts", "notifications", "updates", "ic", "comms", "scribe", "repeat",
+    "cleared", "upgrades", "became_actionable", "after_clear", "skips",
+)  # fmt: skip
+_FLOAT_COLUMNS = frozenset(
+    {"open", "detect", "ack", "start", "mitigated", "resolved", "cleared"}
+)
+_PAGE_COLUMNS = ("time", "person", "incident", "rule", "loop", "delay")
+_WORK_COLUMNS = ("person", "role", "start", "end", "incident")
+
+# A page: time, person, incident, rule, loop, drawn delay (inf: missed; nan: busy).
+PageRow = tuple[float, int, int, int, int, float]
+# A span of work: person, role code, start, end, incident.
+WorkRow = tuple[int, int, float, float, int]
+
+
+@dataclass
+class RunRecords:
+    """What one replication of one scenario produced, as numpy columns.
+
+    ``incidents``: one row per incident (see ``INCIDENT_COLUMNS``); times are simulated
+    minutes, ``nan`` where they do not apply (a ticket is never acknowledged).
+    ``pages``: time, person, incident, rule, loop, and the acknowledgement delay the person
+    drew (``inf``: missed; ``nan``: busy, not answered). ``work``: person, role code, start,
+    end, incident (who spent time on what, in which role). ``members`` and ``changes``: with
+    ``trace=True``, each incident's alerts and its severity changes (minute, old, new).
+    ``resolves``: when resolved notifications reached the pager.
+    """
+
+    incidents: dict[str, npt.NDArray[Any]]
+    pages: dict[str, npt.NDArray[Any]]
+    work: dict[str, npt.NDArray[Any]]
+    members: list[list[int]] = field(default_factory=list)
+    changes: list[list[tuple[float, int, int]]] = field(default_factory=list)
+    resolves: npt.NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
+
+
+class Incident:
+    """One incident's state during a run: its record columns and its escalation cursor.
+
+    The record columns are those of ``INCIDENT_COLUMNS``. The rest is the lifecycle's:
+    the route (``policy``, ``timeline``, ``rules`` per pass, ``low`` urgency), the
+    escalation cursor (``t0``, ``shift``, ``step``, ``at``), the best acknowledgement so far
+    (``best``, ``best_by``), the first person paged and the last notification
+    (``first_paged``, ``last_page``), the acknowledgement the incident waits for
+    (``due``, ``due_by``), the pending timer an upgrade cancels (``timer``), and the work
+    under way (``begin``, ``worked_kind``, ``holders``).
+    """
+
+    __slots__ = (
+        "ack", "acker", "after_clear", "alert", "alerts", "at", "became_actionable", "begin",
+        "best", "best_by", "changes", "cleared", "comms", "detect", "due", "due_by",
+        "first_paged", "holders", "ic", "id", "key", "kind", "last_page", "loop", "low",
+        "members", "mitigated", "name", "notifications", "open", "pages", "policy", "repeat",
+        "resolved", "rule", "rules", "scribe", "service", "severity", "shift", "skips", "start",
+        "status", "step", "t0", "timeline", "timer", "updates", "upgrades", "waiting",
+        "worked_kind", "worker",
+    )  # fmt: skip
+
+    def __init__(self, ident: int, key: int, open_at: float) -> None:
+        self.id = ident
+        self.key = key
+        self.open = self.detect = open_at
+        self.severity = self.service = self.updates = self.repeat = self.upgrades = 0
+        self.rule = self.loop = self.pages = self.alerts = self.skips = 0
+        self.became_actionable = self.after_clear = 0
+        self.kind = ACTIONABLE
+        self.status = WORKED
+        self.alert = self.policy = self.acker = self.worker = -1
+        self.ic = self.comms = self.scribe = -1
+        self.ack = self.start = self.mitigated = self.resolved = NAN
+        self.notifications = self.rules = 1
+        self.cleared = INF
+        self.low = self.waiting = False
+        self.timeline: list[Step] = []
+        self.members: list[int] = []
+        self.changes: list[tuple[float, int, int]] = []
+        self.name: tuple[float, int, int] = (open_at, 0, 0)
+        self.timer: Any = None
+
+    def row(self) -> tuple[float | int, ...]:
+        """The record columns, in ``INCIDENT_COLUMNS`` order."""
+        return (
+            self.open, self.detect, self.severity, self.kind, self.service, self.alert,
+            self.policy, self.status, self.ack, self.acker, self.start, self.worker,
+            self.mitigated, self.resolved, self.rule, self.loop, self.pages, self.alerts,
+            self.notifications, self.updates, self.ic, self.comms, self.scribe, self.repeat,
+            NAN if self.cleared == INF else self.cleared, self.upgrades,
+            self.became_actionable, self.after_clear, self.skips,
+        )  # fmt: skip
+
+
+def _columns(
+    rows: list[Any], names: tuple[str, ...], floats: frozenset[str]
+) -> dict[str, npt.NDArray[Any]]:
+    """Rows of numbers as named columns: float64, or int64 unless the name is in ``floats``.
+
+    One float64 array of all the rows, then its columns (integers of up to 2^53, which
+    these are, survive float64 exactly).
+    """
+    table = np.array(rows, dtype=np.float64).reshape(len(rows), len(names))
+    return {
+        name: table[:, j].copy() if name in floats else table[:, j].astype(np.int64)
+        for j, name in enumerate(names)
+    }
+
+
+def run_records(
+    incidents: list[Incident],
+    pages: list[PageRow],
+    work: list[WorkRow],
+    resolves: list[float],
+    *,
+    trace: bool,
+) -> RunRecords:
+    """The run's records as numpy columns."""
+    return RunRecords(
+        incidents=_columns([i.row() for i in incidents], INCIDENT_COLUMNS, _FLOAT_COLUMNS),
+        pages=_columns(pages, _PAGE_COLUMNS, frozenset({"time", "delay"})),
+        work=_columns(work, _WORK_COLUMNS, frozenset({"start", "end"})),
+        members=[incident.members for incident in incidents] if trace else [],
+        changes=[incident.changes for incident in incidents] if trace else [],
+        resolves=np.asarray(resolves, dtype=np.float64),
+    )
