@@ -21,8 +21,6 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import Callable
-from typing import Any
-
 from simulator.arrivals import ACTIONABLE, NOISE, AlertTable
 from simulator.compiled import Compiled, RoleNeed
 from simulator.kernel import Kernel
@@ -91,8 +89,8 @@ class Dispatcher:
             worker.busy = True
         self.begin(incident, worker)
 
-    def _resume(self, event: Any) -> None:
-        incident, worker = event.value
+    def _resume(self, queued: tuple[Incident, Responder]) -> None:
+        incident, worker = queued
         self.begin(incident, worker)
 
     def begin(self, incident: Incident, worker: Responder) -> None:
@@ -112,8 +110,7 @@ class Dispatcher:
         incident.mitigated = begin + mitigate
         self.kernel.later(elapsed, self._stretch_done, incident)
 
-    def _stretch_done(self, event: Any) -> None:
-        incident: Incident = event.value
+    def _stretch_done(self, incident: Incident) -> None:
         if incident.worked_kind != ACTIONABLE and incident.kind == ACTIONABLE:
             incident.worked_kind = ACTIONABLE  # an actionable alert joined during the triage
             self.work_stretch(incident)
@@ -232,8 +229,7 @@ class Dispatcher:
         member.rejoin_pending = True
         self.kernel.later(wait, self._rejoin, member)
 
-    def _rejoin(self, event: Any) -> None:
-        member: Responder = event.value
+    def _rejoin(self, member: Responder) -> None:
         member.rejoin_pending = False
         if not member.busy:
             self.offer(member)

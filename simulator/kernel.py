@@ -1,77 +1,101 @@
-"""The event loop: SimPy's environment, driven by callbacks, with the notifications merged in.
+"""The event loop: timed callbacks on a heap, in SimPy's order, with the notifications merged in.
 
-The model's events are SimPy timeouts whose callbacks carry the incident on (no generator
-processes: a process costs an initialisation event, a resume per wait and an end event,
-and an incident needs several). Alertmanager's notifications are known before the run,
-so they are not events at all: the feeder (:mod:`simulator.lifecycle`) walks them in time
-order and calls :meth:`Kernel.advance` where a feeder process would sleep until the next
-one; that steps SimPy through every event due earlier, in the order a sleeping feeder
-would see them:
+The model needs one kind of event: "at minute ``t``, call ``callback(subject)``". The
+kernel keeps them as ``[t, order, callback, subject]`` entries on a heap and runs them in
+SimPy's order: by time, then by the order they were scheduled in (SimPy's ``NORMAL``
+priority and event ids), with "run this at this minute, before anything else due then"
+(:meth:`Kernel.soon`) for SimPy's ``URGENT`` (a process start or an interrupt). That is
+all SimPy's ``Environment`` would do for this model, without an ``Event`` object, a
+callback list and a generator resume per event, which cost two thirds of a run's events.
+
+Alertmanager's notifications are known before the run, so they are not events at all: the
+feeder (:mod:`simulator.lifecycle`) walks them in time order and, where a feeder process
+would sleep until the next one, calls :meth:`Kernel.advance`, which runs every event due
+before it in the order a sleeping feeder would see them:
 
 * a notification at ``t`` is handled when a feeder woken by a timeout scheduled at the
-  previous notification would be, so it ties with an event due at the same minute
-  exactly as that timeout would (by SimPy's scheduling order), and the clock reads
-  ``previous + (t - previous)``, as a timeout's wake-up does;
-* what a notification starts (a new incident's escalation, an upgrade's restart) runs
-  after every notification of that minute and before anything else due then, as a
-  process started or interrupted at that minute would (SimPy's ``URGENT`` priority).
+  previous notification would be: it ties with an event due at the same minute exactly as
+  that timeout would (by scheduling order), and the clock reads ``previous + (t -
+  previous)``, as a timeout's wake-up does;
+* what a notification starts (a new incident's escalation, an upgrade's restart) runs after
+  every notification of that minute and before anything else due then.
 
-So the model gives the results a process-per-incident model gives, bit for bit, with a
-fraction of the events.
+The results are those of the process-per-incident SimPy model this replaced, bit for bit
+(``tests/simulator/test_runner.py`` pins them).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from heapq import heappop, heappush
+from itertools import count
 from typing import Any
 
-import simpy
+__all__ = ["Kernel", "Timer"]
 
-__all__ = ["Kernel"]
+# A scheduled call: [minute, order, callback, subject]; cancelled by replacing the callback.
+Timer = list[Any]
 
-class Kernel(simpy.Environment):
-    """A SimPy environment with a sorted stream of notifications merged into its run."""
+
+def _cancelled(subject: Any) -> None:
+    """What a cancelled timer calls."""
+
+
+class Kernel:
+    """The clock, the heap of timed callbacks, and the calls due at this minute first."""
+
+    __slots__ = ("now", "order", "queue", "urgent")
 
     def __init__(self) -> None:
-        super().__init__()
+        self.now = 0.0
+        self.queue: list[Timer] = []
+        self.order = count()
         self.urgent: list[tuple[Callable[[Any], None], Any]] = []
+
+    def later(self, delay: float, callback: Callable[[Any], None], subject: Any) -> Timer:
+        """Call ``callback(subject)`` ``delay`` minutes from now (after what is due before)."""
+        timer = [self.now + delay, next(self.order), callback, subject]
+        heappush(self.queue, timer)
+        return timer
+
+    @staticmethod
+    def cancel(timer: Timer) -> None:
+        timer[2] = _cancelled
 
     def soon(self, action: Callable[[Any], None], subject: Any) -> None:
         """Run ``action(subject)`` at this minute, after its notifications (``URGENT``)."""
         self.urgent.append((action, subject))
 
-    def later(self, delay: float, callback: Callable[[simpy.Event], None], value: Any) -> Any:
-        """A timeout ``delay`` from now carrying ``value`` to ``callback``."""
-        timeout = simpy.Timeout(self, delay, value)
-        timeout.callbacks.append(callback)  # type: ignore[union-attr]  # pending: a list
-        return timeout
-
     def _flush(self) -> None:
         urgent = self.urgent
-        for action, subject in urgent:  # in the order they were asked for, as SimPy would
+        for action, subject in urgent:  # in the order they were asked for
             action(subject)
         urgent.clear()
 
-    def _until(self, minute: float, order: int) -> None:
-        """Step every event that SimPy orders before (``minute``, NORMAL, ``order``)."""
-        queue, step = self._queue, self.step
-        while queue:
-            top = queue[0]
-            if top[0] < minute or (top[0] == minute and top[2] < order):
-                step()
-            else:
-                return
+    def _run(self, bound: Timer) -> None:
+        """Run every timer that orders before ``bound`` ([minute, order])."""
+        queue = self.queue
+        while queue and queue[0] < bound:
+            timer = heappop(queue)
+            self.now = timer[0]
+            timer[2](timer[3])
 
     def advance(self, minute: float) -> None:
         """Sleep until ``minute``, as a feeder's ``yield timeout(minute - now)`` would."""
-        now = self._now
-        wake = now + (minute - now)  # a timeout's wake-up, to the last bit
-        order = next(self._eid)
-        self._flush()
-        self._until(wake, order)
-        self._now = wake
+        now = self.now
+        bound = [now + (minute - now), next(self.order)]  # a timeout's wake-up, to the bit
+        if self.urgent:
+            self._flush()
+        queue = self.queue
+        if queue and queue[0] < bound:
+            self._run(bound)
+        self.now = bound[0]
 
     def finish(self) -> None:
         """The feeder is done: run everything still due."""
         self._flush()
-        self.run()
+        queue = self.queue
+        while queue:
+            timer = heappop(queue)
+            self.now = timer[0]
+            timer[2](timer[3])

@@ -60,11 +60,20 @@ class Lifecycle:
         self.a_kind = alerts.kind.tolist()
         self.a_service = alerts.service.tolist()
         self.a_severity = severity.tolist()
+        # Which alert represents several: actionable before duplicate before noise, then
+        # the most severe, then the first; as one integer per alert, to compare fast.
+        levels, count = len(compiled.severity_names), len(alerts)
+        self.a_order = [
+            (_KIND_RANK[k] * levels + s) * count + a
+            for a, (k, s) in enumerate(zip(self.a_kind, self.a_severity, strict=True))
+        ]
         self.policy_index = {name: i for i, name in enumerate(compiled.policies)}
         self.auto_resolve = compiled.study.paging.auto_resolve_on_clear
         self.open_by_key: dict[int, Incident] = {}
         self.opened_by_alert: dict[int, int] = {}
-        self.routes: dict[tuple[int, int], tuple[int, list[Step], int]] = {}
+        # (severity, service) -> policy index, timeline, rules per pass, low urgency (None:
+        # it depends on the opening minute).
+        self.routes: dict[tuple[int, int], tuple[int, list[Step], int, bool | None]] = {}
         self.cleared_keys: set[int] = set()
         self.resolves: list[float] = []
         self.incidents: list[Incident] = []
@@ -120,8 +129,8 @@ class Lifecycle:
             incident.severity = sev[best]
             incident.detect = t if repeat else self.a_start[best]
         else:
-            best = min(alerts, key=lambda a: (_KIND_RANK[kind[a]], sev[a], a))
-            incident.severity = min(sev[a] for a in alerts)
+            best = min(alerts, key=self.a_order.__getitem__)
+            incident.severity = min([sev[a] for a in alerts])
             incident.detect = t if repeat else min(self.a_start[a] for a in alerts)
         incident.alert = best
         # The incident's name for responder draws: its alert (firing minute and service, the
@@ -144,32 +153,37 @@ class Lifecycle:
     def set_route(self, incident: Incident) -> None:
         """The incident's policy, full timeline, rules per pass, and urgency (its service's
         rule at its opening time, else its severity's)."""
-        route = self.routes.get((incident.severity, incident.service))
+        severity, service = incident.severity, incident.service
+        route = self.routes.get((severity, service))
         if route is None:
-            policy = self.c.policy_for(incident.severity, incident.service)
+            c = self.c
+            policy = c.policy_for(severity, service)
+            low = None if c.urgency_varies(service) else c.urgency_at(severity, service, 0.0) == "low"
             if policy is None:
-                route = (-1, [], 1)
+                route = (-1, [], 1, low)
             else:
-                paging = self.c.paging
                 route = (
                     self.policy_index[policy],
-                    paging.timeline(policy, "high"),
-                    paging.rule_count(policy),
+                    c.paging.timeline(policy, "high"),
+                    c.paging.rule_count(policy),
+                    low,
                 )
-            self.routes[(incident.severity, incident.service)] = route
-        incident.policy, incident.timeline, incident.rules = route
-        incident.low = self.c.urgency_at(incident.severity, incident.service, incident.open) == "low"
+            self.routes[(severity, service)] = route
+        incident.policy, incident.timeline, incident.rules, low = route
+        if low is None:
+            low = self.c.urgency_at(severity, service, incident.open) == "low"
+        incident.low = low
 
     def join(self, incident: Incident, new: tuple[int, ...]) -> bool:
         """New alerts merged into an open incident: a severity upgrade, or noise turned real.
 
         True if escalation must restart (an upgrade while nobody has acknowledged)."""
         sev, kind = self.a_severity, self.a_kind
-        best = min(new, key=lambda a: (_KIND_RANK[kind[a]], sev[a], a))
+        best = new[0] if len(new) == 1 else min(new, key=self.a_order.__getitem__)
         if kind[best] == ACTIONABLE and incident.kind != ACTIONABLE:
             incident.kind, incident.alert = ACTIONABLE, best
             incident.became_actionable = 1
-        top = min(sev[a] for a in new)
+        top = sev[best] if len(new) == 1 else min([sev[a] for a in new])
         if top >= incident.severity or self.c.policy_for(top, incident.service) is None:
             return False
         if self.trace:

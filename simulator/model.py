@@ -1,11 +1,11 @@
 """The discrete-event model: notifications become incidents, pages, acknowledgements and work.
 
-One SimPy environment per (scenario, replication). The alert stream and Alertmanager's
-notifications are computed before the run (they do not depend on the responders); the
-run walks the notifications in time order (:mod:`simulator.kernel` merges them into the
-SimPy clock) and carries each incident on SimPy timeouts with callbacks, so an incident
-costs a handful of events: one per escalation rule it waits for, one until the
-acknowledgement, one per stretch of work.
+One event loop per (scenario, replication) (:mod:`simulator.kernel`: timed callbacks in
+SimPy's order). The alert stream and Alertmanager's notifications are computed before the
+run (they do not depend on the responders); the run walks the notifications in time order,
+merged into the clock, and carries each incident on timers, so an incident costs a handful
+of events: one per escalation rule it waits for, one until the acknowledgement, one per
+stretch of work.
 
 The concepts, one module each:
 

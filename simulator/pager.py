@@ -4,7 +4,7 @@ From the moment an incident opens, its policy's timeline (``Paging.timeline``, f
 ``playbook.escalation.escalation_timeline``) is walked: each rule's targets are resolved
 against the schedules at that minute and each person reached draws an acknowledgement
 delay and whether they miss it (:meth:`simulator.responders.Responder.respond`, keyed by
-the page). Between rules the incident sleeps on one SimPy timeout.
+the page). Between rules the incident sleeps on one timer (:class:`simulator.kernel.Kernel`).
 
 * The first acknowledgement stops escalation: a rule due at or after it is not sent.
 * A rule whose targets have nobody on call hands on to the next rule at once
@@ -29,8 +29,6 @@ from __future__ import annotations
 import math
 import struct
 from collections.abc import Callable
-from typing import Any
-
 from playbook.escalation import skipped_delay
 from simulator.compiled import Compiled
 from simulator.kernel import Kernel
@@ -81,7 +79,7 @@ class Pager:
     def upgrade(self, incident: Incident) -> None:
         """Its route changed while it waited unacknowledged: restart the walk this minute."""
         incident.waiting = False  # one restart, whatever else joins at this instant
-        incident.timer.callbacks.clear()
+        self.kernel.cancel(incident.timer)
         incident.timer = None
         self.kernel.soon(self.restart, incident)
 
@@ -106,8 +104,7 @@ class Pager:
                 break
         self.escalated(incident)
 
-    def _rule_due(self, event: Any) -> None:
-        incident: Incident = event.value
+    def _rule_due(self, incident: Incident) -> None:
         incident.waiting, incident.timer = False, None
         at, k = incident.at, incident.step
         if incident.cleared <= at or self.notify(incident, k, incident.timeline[k], at):
@@ -118,35 +115,36 @@ class Pager:
 
     def notify(self, incident: Incident, k: int, step: Step, at: float) -> bool:
         """Send rule ``k`` at ``at``; True if the escalation ends with it (low urgency)."""
-        incident.rule, incident.loop = step.rule, step.loop
-        assigned = self.paging.assigned(step, self.turns, incident.policy)
-        targets = self.paging.resolve(assigned, at)
-        if not targets:
+        rule, loop = incident.rule, incident.loop = step.rule, step.loop
+        targets = step.targets
+        if step.round_robin:
+            targets = self.paging.assigned(step, self.turns, incident.policy)
+        reached = self.paging.resolve(targets, at)
+        if not reached:
             saved = skipped_delay(incident.timeline, k, incident.rules)
             if saved is not None:
                 incident.shift += saved  # nobody on call: the next rule now
                 incident.skips += 1
                 return False
             return incident.low
-        for p in targets:
-            self.page(incident, p, step, at)
+        pages, people, ident = self.pages, self.people, incident.id
+        for p in reached:
+            incident.pages += 1
+            if incident.first_paged < 0:
+                incident.first_paged = p
+            person = people[p]
+            if person.busy and self.escalate_busy:
+                person.notice(at)
+                pages.append((at, p, ident, rule, loop, NAN))
+                continue
+            delay, missed = person.respond(
+                at, _page_name(*incident.name, incident.upgrades, rule, loop)
+            )
+            pages.append((at, p, ident, rule, loop, INF if missed else delay))
+            if not missed and at + delay < incident.best:
+                incident.best, incident.best_by = at + delay, p
         incident.last_page = at
         return incident.low
-
-    def page(self, incident: Incident, p: int, step: Step, at: float) -> None:
-        incident.pages += 1
-        if incident.first_paged < 0:
-            incident.first_paged = p
-        person = self.people[p]
-        if person.busy and self.escalate_busy:
-            person.notice(at)
-            self.pages.append((at, p, incident.id, step.rule, step.loop, NAN))
-            return
-        name = _page_name(*incident.name, incident.upgrades, step.rule, step.loop)
-        delay, missed = person.respond(at, name)
-        self.pages.append((at, p, incident.id, step.rule, step.loop, INF if missed else delay))
-        if not missed and at + delay < incident.best:
-            incident.best, incident.best_by = at + delay, p
 
     def escalated(self, incident: Incident) -> None:
         """The walk is over: wait for the acknowledgement (or the pickup, or the resolve)."""
@@ -169,8 +167,7 @@ class Pager:
             return
         self.settle(incident)
 
-    def _ack_due(self, event: Any) -> None:
-        incident: Incident = event.value
+    def _ack_due(self, incident: Incident) -> None:
         incident.waiting, incident.timer = False, None
         self.settle(incident)
 
