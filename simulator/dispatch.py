@@ -23,6 +23,7 @@ from collections import deque
 from collections.abc import Callable
 from simulator.arrivals import ACTIONABLE, NOISE, AlertTable
 from simulator.compiled import Compiled, RoleNeed
+from simulator.distributions import drawer
 from simulator.kernel import Kernel
 from simulator.paging import SCHEDULE, USER
 from simulator.records import Incident, WorkRow
@@ -61,8 +62,12 @@ class Dispatcher:
             self.in_pool[member] = True
         self.idle: deque[Responder] = deque()
         self.waiting: deque[Incident] = deque()
-        self.noise_triage = study.work.noise_triage
-        self.duplicate_triage = study.work.duplicate_triage
+        self.noise_triage = drawer(study.work.noise_triage)
+        self.duplicate_triage = drawer(study.work.duplicate_triage)
+        self.work_draws = [
+            None if spec is None else (drawer(spec.mitigate), drawer(spec.resolve))
+            for spec in compiled.work
+        ]
         self.update_cost = study.work.update_minutes
         self.role_join = {
             need.code: need.join_minutes for needs in compiled.roles for need in needs
@@ -104,9 +109,8 @@ class Dispatcher:
         begin = incident.begin = self.kernel.now
         if incident.kind == ACTIONABLE:
             incident.holders = self.staff(incident, incident.worker, begin)
-        mitigate, elapsed = self.work_minutes(
-            incident, any(c == 2 for c, _ in incident.holders)
-        )
+        # A Communications Lead (staffed just now, if at all) takes the status updates.
+        mitigate, elapsed = self.work_minutes(incident, incident.comms >= 0)
         incident.mitigated = begin + mitigate
         self.kernel.later(elapsed, self._stretch_done, incident)
 
@@ -132,12 +136,12 @@ class Dispatcher:
         a = incident.alert
         if incident.kind != ACTIONABLE:
             triage = self.noise_triage if incident.kind == NOISE else self.duplicate_triage
-            minutes = triage.draw(self.z1[a], self.u1[a])
+            minutes = triage(self.z1[a], self.u1[a])
             return minutes, minutes
-        spec = self.c.work[incident.severity]
-        assert spec is not None  # checked at load for every paged severity
-        mitigate = spec.mitigate.draw(self.z1[a], self.u1[a])
-        resolve = spec.resolve.draw(self.z2[a], self.u2[a])
+        draws = self.work_draws[incident.severity]
+        assert draws is not None  # checked at load for every paged severity
+        mitigate = draws[0](self.z1[a], self.u1[a])
+        resolve = draws[1](self.z2[a], self.u2[a])
         cadence = self.c.update_every[incident.severity]
         cost = 0.0 if has_comms else self.update_cost
         elapsed = stretch(mitigate + resolve, cadence, cost)

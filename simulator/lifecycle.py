@@ -121,30 +121,38 @@ class Lifecycle:
         return [a for a in self.notes.alerts[note] if a not in resolved]
 
     def open_incident(self, key: int, t: float, alerts: list[int], repeat: bool) -> Incident:
-        incident = Incident(len(self.incidents), key, t)
-        self.incidents.append(incident)
         sev, kind = self.a_severity, self.a_kind
         if len(alerts) == 1:
             best = alerts[0]
-            incident.severity = sev[best]
-            incident.detect = t if repeat else self.a_start[best]
+            severity = sev[best]
+            detect = t if repeat else self.a_start[best]
         else:
             best = min(alerts, key=self.a_order.__getitem__)
-            incident.severity = min([sev[a] for a in alerts])
-            incident.detect = t if repeat else min(self.a_start[a] for a in alerts)
-        incident.alert = best
+            severity = min([sev[a] for a in alerts])
+            detect = t if repeat else min([self.a_start[a] for a in alerts])
         # The incident's name for responder draws: its alert (firing minute and service, the
         # same in every variant that keeps the alert) and how many incidents that alert
         # opened before (a repeat notification's duplicate incident, a re-fire's new one).
         ordinal = self.opened_by_alert.get(best, 0)
         self.opened_by_alert[best] = ordinal + 1
-        incident.name = (self.a_start[best], self.a_service[best], ordinal)
-        incident.kind = DUPLICATE if repeat and kind[best] == ACTIONABLE else kind[best]
-        incident.repeat = int(repeat)
-        incident.service = self.a_service[best]
-        incident.alerts = 0 if repeat else len(alerts)
+        service = self.a_service[best]
+        incident = Incident(
+            len(self.incidents),
+            key,
+            t,
+            detect,
+            severity,
+            DUPLICATE if repeat and kind[best] == ACTIONABLE else kind[best],
+            service,
+            best,
+            0 if repeat else len(alerts),
+            (self.a_start[best], service, ordinal),
+        )
+        self.incidents.append(incident)
+        if repeat:
+            incident.repeat = 1
         if self.trace:
-            incident.members = list(alerts)
+            incident.members, incident.changes = list(alerts), []
         self.set_route(incident)
         if incident.policy < 0:
             incident.status = TICKET

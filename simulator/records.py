@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from simulator.arrivals import ACTIONABLE
 from simulator.paging import Step
 
 __all__ = [
@@ -87,6 +87,10 @@ class Incident:
     under way (``begin``, ``worked_kind``, ``holders``).
     """
 
+    timeline: list[Step]
+    members: list[int]
+    changes: list[tuple[float, int, int]]
+    timer: Any
     __slots__ = (
         "ack", "acker", "after_clear", "alert", "alerts", "at", "became_actionable", "begin",
         "best", "best_by", "changes", "cleared", "comms", "detect", "due", "due_by",
@@ -97,26 +101,32 @@ class Incident:
         "worked_kind", "worker",
     )  # fmt: skip
 
-    def __init__(self, ident: int, key: int, open_at: float) -> None:
-        self.id = ident
-        self.key = key
-        self.open = self.detect = open_at
-        self.severity = self.service = self.updates = self.repeat = self.upgrades = 0
-        self.rule = self.loop = self.pages = self.alerts = self.skips = 0
-        self.became_actionable = self.after_clear = 0
-        self.kind = ACTIONABLE
+    def __init__(
+        self,
+        ident: int,
+        key: int,
+        open_at: float,
+        detect: float,
+        severity: int,
+        kind: int,
+        service: int,
+        alert: int,
+        alerts: int,
+        name: tuple[float, int, int],
+    ) -> None:
+        # Only what a record reads before the lifecycle sets it; the rest (route, cursor,
+        # work, trace lists) is set by whoever first needs it.
+        self.id, self.key, self.open, self.detect = ident, key, open_at, detect
+        self.severity, self.kind, self.service, self.alert = severity, kind, service, alert
+        self.alerts, self.name = alerts, name
         self.status = WORKED
-        self.alert = self.policy = self.acker = self.worker = -1
-        self.ic = self.comms = self.scribe = -1
+        self.repeat = self.upgrades = self.updates = self.rule = self.loop = self.pages = 0
+        self.skips = self.became_actionable = self.after_clear = 0
+        self.acker = self.worker = self.ic = self.comms = self.scribe = -1
         self.ack = self.start = self.mitigated = self.resolved = NAN
-        self.notifications = self.rules = 1
+        self.notifications = 1
         self.cleared = INF
-        self.low = self.waiting = False
-        self.timeline: list[Step] = []
-        self.members: list[int] = []
-        self.changes: list[tuple[float, int, int]] = []
-        self.name: tuple[float, int, int] = (open_at, 0, 0)
-        self.timer: Any = None
+        self.waiting = False
 
     def row(self) -> tuple[float | int, ...]:
         """The record columns, in ``INCIDENT_COLUMNS`` order."""
@@ -138,7 +148,9 @@ def _columns(
     One float64 array of all the rows, then its columns (integers of up to 2^53, which
     these are, survive float64 exactly).
     """
-    table = np.array(rows, dtype=np.float64).reshape(len(rows), len(names))
+    width = len(names)
+    flat = np.fromiter(chain.from_iterable(rows), dtype=np.float64, count=len(rows) * width)
+    table = flat.reshape(len(rows), width)
     return {
         name: table[:, j].copy() if name in floats else table[:, j].astype(np.int64)
         for j, name in enumerate(names)
