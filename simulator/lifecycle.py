@@ -81,18 +81,19 @@ class Lifecycle:
     def feed(self, pager: Pager) -> None:
         """Every notification at its minute, then the rest of the run."""
         kernel, notes = self.kernel, self.notes
-        open_by_key, resolves, auto = self.open_by_key, self.resolves, self.auto_resolve
+        open_by_key, auto = self.open_by_key, self.auto_resolve
+        # Every resolve reaches the pager, whether or not it resolves an open incident.
+        self.resolves = [t for t, firing in zip(notes.time, notes.firing, strict=True) if not firing]
+        now = kernel.now  # the feeder's clock
         rows = zip(notes.time, notes.key, notes.firing, notes.new, strict=True)
         for i, (t, key, firing, new) in enumerate(rows):
             if not firing and (not auto or key not in open_by_key):
-                # Only the feeder opens incidents, so none can open for the key before t.
-                resolves.append(t)
-                continue
-            if t > kernel.now:
+                continue  # only the feeder opens incidents: none can open for the key before t
+            if t > now:
                 kernel.advance(t)
+                now = kernel.now
             incident = open_by_key.get(key)
             if not firing:
-                resolves.append(t)
                 if incident is not None:
                     incident.cleared = t  # the pager resolves it; the pager sees it
                     del open_by_key[key]

@@ -9,8 +9,10 @@ spans are appended to lists of tuples. :func:`run_records` turns them into
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import chain
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -128,20 +130,14 @@ class Incident:
         self.cleared = INF
         self.waiting = False
 
-    def row(self) -> tuple[float | int, ...]:
-        """The record columns, in ``INCIDENT_COLUMNS`` order."""
-        return (
-            self.open, self.detect, self.severity, self.kind, self.service, self.alert,
-            self.policy, self.status, self.ack, self.acker, self.start, self.worker,
-            self.mitigated, self.resolved, self.rule, self.loop, self.pages, self.alerts,
-            self.notifications, self.updates, self.ic, self.comms, self.scribe, self.repeat,
-            NAN if self.cleared == INF else self.cleared, self.upgrades,
-            self.became_actionable, self.after_clear, self.skips,
-        )  # fmt: skip
+
+
+# An incident's record columns, in order (``cleared`` is ``inf`` if it never cleared).
+_row = attrgetter(*INCIDENT_COLUMNS)
 
 
 def _columns(
-    rows: list[Any], names: tuple[str, ...], floats: frozenset[str]
+    rows: Iterable[tuple[Any, ...]], count: int, names: tuple[str, ...], floats: frozenset[str]
 ) -> dict[str, npt.NDArray[Any]]:
     """Rows of numbers as named columns: float64, or int64 unless the name is in ``floats``.
 
@@ -149,8 +145,8 @@ def _columns(
     these are, survive float64 exactly).
     """
     width = len(names)
-    flat = np.fromiter(chain.from_iterable(rows), dtype=np.float64, count=len(rows) * width)
-    table = flat.reshape(len(rows), width)
+    flat = np.fromiter(chain.from_iterable(rows), dtype=np.float64, count=count * width)
+    table = flat.reshape(count, width)
     return {
         name: table[:, j].copy() if name in floats else table[:, j].astype(np.int64)
         for j, name in enumerate(names)
@@ -166,10 +162,13 @@ def run_records(
     trace: bool,
 ) -> RunRecords:
     """The run's records as numpy columns."""
+    columns = _columns(map(_row, incidents), len(incidents), INCIDENT_COLUMNS, _FLOAT_COLUMNS)
+    cleared = columns["cleared"]
+    cleared[np.isinf(cleared)] = NAN  # never cleared
     return RunRecords(
-        incidents=_columns([i.row() for i in incidents], INCIDENT_COLUMNS, _FLOAT_COLUMNS),
-        pages=_columns(pages, _PAGE_COLUMNS, frozenset({"time", "delay"})),
-        work=_columns(work, _WORK_COLUMNS, frozenset({"start", "end"})),
+        incidents=columns,
+        pages=_columns(pages, len(pages), _PAGE_COLUMNS, frozenset({"time", "delay"})),
+        work=_columns(work, len(work), _WORK_COLUMNS, frozenset({"start", "end"})),
         members=[incident.members for incident in incidents] if trace else [],
         changes=[incident.changes for incident in incidents] if trace else [],
         resolves=np.asarray(resolves, dtype=np.float64),
