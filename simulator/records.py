@@ -9,10 +9,7 @@ spans are appended to lists of tuples. :func:`run_records` turns them into
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
 from dataclasses import dataclass, field
-from itertools import chain
-from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -37,16 +34,7 @@ WORKED, TICKET, UNROUTED, CLEARED = 0, 1, 2, 3
 NAN = math.nan
 INF = math.inf
 
-# Incident columns, in record order.
-INCIDENT_COLUMNS = (
-    "open", "detect", "severity", "kind", "service", "alert", "policy", "status",
-    "ack", "acker", "start", "worker", "mitigated", "resolved", "rule", "loop",
-    "pages", "alerts", "notifications", "updates", "ic", "comms", "scribe", "repeat",
-    "cleared", "upgrades", "became_actionable", "after_clear", "skips",
-)  # fmt: skip
-_FLOAT_COLUMNS = frozenset(
-    {"open", "detect", "ack", "start", "mitigated", "resolved", "cleared"}
-)
+_FLOAT_COLUMNS = frozenset({"open", "detect", "ack", "start", "mitigated", "resolved", "cleared"})
 _PAGE_COLUMNS = ("time", "person", "incident", "rule", "loop", "delay")
 _WORK_COLUMNS = ("person", "role", "start", "end", "incident")
 
@@ -131,25 +119,56 @@ class Incident:
         self.waiting = False
 
 
+def _incident_lists(incidents: list[Incident]) -> dict[str, list[Any]]:
+    """Each record column as a list (spelled out: plain attribute loads are the fastest way)."""
+    return {
+        "open": [i.open for i in incidents],
+        "detect": [i.detect for i in incidents],
+        "severity": [i.severity for i in incidents],
+        "kind": [i.kind for i in incidents],
+        "service": [i.service for i in incidents],
+        "alert": [i.alert for i in incidents],
+        "policy": [i.policy for i in incidents],
+        "status": [i.status for i in incidents],
+        "ack": [i.ack for i in incidents],
+        "acker": [i.acker for i in incidents],
+        "start": [i.start for i in incidents],
+        "worker": [i.worker for i in incidents],
+        "mitigated": [i.mitigated for i in incidents],
+        "resolved": [i.resolved for i in incidents],
+        "rule": [i.rule for i in incidents],
+        "loop": [i.loop for i in incidents],
+        "pages": [i.pages for i in incidents],
+        "alerts": [i.alerts for i in incidents],
+        "notifications": [i.notifications for i in incidents],
+        "updates": [i.updates for i in incidents],
+        "ic": [i.ic for i in incidents],
+        "comms": [i.comms for i in incidents],
+        "scribe": [i.scribe for i in incidents],
+        "repeat": [i.repeat for i in incidents],
+        "cleared": [i.cleared for i in incidents],
+        "upgrades": [i.upgrades for i in incidents],
+        "became_actionable": [i.became_actionable for i in incidents],
+        "after_clear": [i.after_clear for i in incidents],
+        "skips": [i.skips for i in incidents],
+    }
 
-# An incident's record columns, in order (``cleared`` is ``inf`` if it never cleared).
-_row = attrgetter(*INCIDENT_COLUMNS)
+
+# The incident columns, in record order.
+INCIDENT_COLUMNS = tuple(_incident_lists([]))
+
+
+def _array(values: Any, count: int, name: str, floats: frozenset[str]) -> npt.NDArray[Any]:
+    return np.fromiter(values, np.float64 if name in floats else np.int64, count)
 
 
 def _columns(
-    rows: Iterable[tuple[Any, ...]], count: int, names: tuple[str, ...], floats: frozenset[str]
+    rows: list[tuple[Any, ...]], names: tuple[str, ...], floats: frozenset[str]
 ) -> dict[str, npt.NDArray[Any]]:
-    """Rows of numbers as named columns: float64, or int64 unless the name is in ``floats``.
-
-    One float64 array of all the rows, then its columns (integers of up to 2^53, which
-    these are, survive float64 exactly).
-    """
-    width = len(names)
-    flat = np.fromiter(chain.from_iterable(rows), dtype=np.float64, count=count * width)
-    table = flat.reshape(count, width)
+    """Rows of numbers as named columns: float64 if the name is in ``floats``, else int64."""
+    columns = zip(*rows, strict=True) if rows else (() for _ in names)
     return {
-        name: table[:, j].copy() if name in floats else table[:, j].astype(np.int64)
-        for j, name in enumerate(names)
+        name: _array(col, len(rows), name, floats) for name, col in zip(names, columns, strict=True)
     }
 
 
@@ -162,13 +181,17 @@ def run_records(
     trace: bool,
 ) -> RunRecords:
     """The run's records as numpy columns."""
-    columns = _columns(map(_row, incidents), len(incidents), INCIDENT_COLUMNS, _FLOAT_COLUMNS)
+    count = len(incidents)
+    columns = {
+        name: _array(values, count, name, _FLOAT_COLUMNS)
+        for name, values in _incident_lists(incidents).items()
+    }
     cleared = columns["cleared"]
     cleared[np.isinf(cleared)] = NAN  # never cleared
     return RunRecords(
         incidents=columns,
-        pages=_columns(pages, len(pages), _PAGE_COLUMNS, frozenset({"time", "delay"})),
-        work=_columns(work, len(work), _WORK_COLUMNS, frozenset({"start", "end"})),
+        pages=_columns(pages, _PAGE_COLUMNS, frozenset({"time", "delay"})),
+        work=_columns(work, _WORK_COLUMNS, frozenset({"start", "end"})),
         members=[incident.members for incident in incidents] if trace else [],
         changes=[incident.changes for incident in incidents] if trace else [],
         resolves=np.asarray(resolves, dtype=np.float64),
