@@ -32,6 +32,8 @@ from simulator.work import stretch, updates_during
 
 __all__ = ["Dispatcher"]
 
+_NOBODY: list[tuple[int, int]] = []  # no role holders (never appended to: staff makes a new list)
+
 
 class Dispatcher:
     """The people's work in one run: queues, the pool, roles, work spans."""
@@ -100,8 +102,7 @@ class Dispatcher:
 
     def begin(self, incident: Incident, worker: Responder) -> None:
         incident.start, incident.worker = self.kernel.now, worker.index
-        incident.holders = []
-        incident.worked_kind = incident.kind
+        incident.holders, incident.worked_kind = _NOBODY, incident.kind
         self.work_stretch(incident)
 
     def work_stretch(self, incident: Incident) -> None:
@@ -151,10 +152,10 @@ class Dispatcher:
     # -- roles ----------------------------------------------------------------------------
     def staff(self, incident: Incident, worker: int, now: float) -> list[tuple[int, int]]:
         """Pull in the first free candidate for each role the severity needs."""
-        holders: list[tuple[int, int]] = []
         needs = self.c.roles[incident.severity]
         if not needs:
-            return holders
+            return _NOBODY
+        holders: list[tuple[int, int]] = []
         taken = {worker}
         for need in needs:
             holder = self.candidate(need, now, taken)

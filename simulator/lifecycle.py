@@ -80,8 +80,8 @@ class Lifecycle:
 
     def feed(self, pager: Pager) -> None:
         """Every notification at its minute, then the rest of the run."""
-        kernel, notes = self.kernel, self.notes
-        open_by_key, auto = self.open_by_key, self.auto_resolve
+        kernel, notes, trace = self.kernel, self.notes, self.trace
+        open_by_key, auto, cleared_keys = self.open_by_key, self.auto_resolve, self.cleared_keys
         # Every resolve reaches the pager, whether or not it resolves an open incident.
         self.resolves = [t for t, firing in zip(notes.time, notes.firing, strict=True) if not firing]
         now = kernel.now  # the feeder's clock
@@ -97,20 +97,20 @@ class Lifecycle:
                 if incident is not None:
                     incident.cleared = t  # the pager resolves it; the pager sees it
                     del open_by_key[key]
-                    self.cleared_keys.add(key)
+                    cleared_keys.add(key)
                 continue
             if incident is not None:
                 incident.notifications += 1
                 if new:
                     incident.alerts += len(new)
-                    if self.trace:
+                    if trace:
                         incident.members.extend(new)
                     if self.join(incident, new):
                         pager.upgrade(incident)
                 continue
             incident = self.open_incident(key, t, list(new) if new else self.firing_alerts(i), not new)
-            if key in self.cleared_keys:
-                self.cleared_keys.discard(key)
+            if key in cleared_keys:
+                cleared_keys.discard(key)
                 incident.after_clear = 1
             if incident.status == WORKED:
                 open_by_key[key] = incident

@@ -72,9 +72,10 @@ class Pager:
 
     def start(self, incident: Incident) -> None:
         """A new incident: nobody paged yet; walk its timeline from now."""
-        incident.best, incident.best_by = INF, -1
-        incident.first_paged, incident.last_page = -1, self.kernel.now
-        self.restart(incident)
+        now = self.kernel.now
+        incident.best, incident.best_by, incident.first_paged, incident.last_page = INF, -1, -1, now
+        incident.t0, incident.shift, incident.step = now, 0.0, 0
+        self.walk(incident)
 
     def upgrade(self, incident: Incident) -> None:
         """Its route changed while it waited unacknowledged: restart the walk this minute."""
