@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import Callable
+
 from simulator.arrivals import ACTIONABLE, NOISE, AlertTable
 from simulator.compiled import Compiled, RoleNeed
 from simulator.distributions import drawer

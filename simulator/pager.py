@@ -29,6 +29,7 @@ from __future__ import annotations
 import math
 import struct
 from collections.abc import Callable
+
 from playbook.escalation import skipped_delay
 from simulator.compiled import Compiled
 from simulator.kernel import Kernel

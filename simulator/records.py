@@ -77,10 +77,28 @@ class Incident:
     under way (``begin``, ``worked_kind``, ``holders``).
     """
 
+    # Set by the lifecycle, the pager and the dispatcher when they first need them.
+    policy: int
     timeline: list[Step]
+    rules: int
+    low: bool
+    t0: float
+    shift: float
+    step: int
+    at: float
+    best: float
+    best_by: int
+    first_paged: int
+    last_page: float
+    due: float
+    due_by: int
+    timer: Any
+    begin: float
+    worked_kind: int
+    holders: list[tuple[int, int]]
     members: list[int]
     changes: list[tuple[float, int, int]]
-    timer: Any
+
     __slots__ = (
         "ack", "acker", "after_clear", "alert", "alerts", "at", "became_actionable", "begin",
         "best", "best_by", "changes", "cleared", "comms", "detect", "due", "due_by",
