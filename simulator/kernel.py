@@ -66,13 +66,13 @@ class Kernel:
         """Run ``action(subject)`` at this minute, after its notifications (``URGENT``)."""
         self.urgent.append((action, subject))
 
-    def flush(self) -> None:
+    def _flush(self) -> None:
         urgent = self.urgent
         for action, subject in urgent:  # in the order they were asked for
             action(subject)
         urgent.clear()
 
-    def run_before(self, bound: Timer) -> None:
+    def _run_before(self, bound: Timer) -> None:
         """Run every timer that orders before ``bound`` ([minute, order])."""
         queue = self.queue
         while queue and queue[0] < bound:
@@ -85,15 +85,15 @@ class Kernel:
         now = self.now
         bound = [now + (minute - now), next(self.order)]  # a timeout's wake-up, to the bit
         if self.urgent:
-            self.flush()
+            self._flush()
         queue = self.queue
         if queue and queue[0] < bound:
-            self.run_before(bound)
+            self._run_before(bound)
         self.now = bound[0]
 
     def finish(self) -> None:
         """The feeder is done: run everything still due."""
-        self.flush()
+        self._flush()
         queue = self.queue
         while queue:
             timer = heappop(queue)

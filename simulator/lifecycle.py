@@ -87,18 +87,13 @@ class Lifecycle:
             t for t, firing in zip(notes.time, notes.firing, strict=True) if not firing
         ]
         now = kernel.now  # the feeder's clock
-        queue, urgent, order = kernel.queue, kernel.urgent, kernel.order
         rows = zip(notes.time, notes.key, notes.firing, notes.new, strict=True)
         for i, (t, key, firing, new) in enumerate(rows):
             if not firing and (not auto or key not in open_by_key):
                 continue  # only the feeder opens incidents: none can open for the key before t
-            if t > now:  # kernel.advance(t), inlined: this runs for most notifications
-                bound = [now + (t - now), next(order)]
-                if urgent:
-                    kernel.flush()
-                if queue and queue[0] < bound:
-                    kernel.run_before(bound)
-                now = kernel.now = bound[0]
+            if t > now:
+                kernel.advance(t)
+                now = kernel.now
             incident = open_by_key.get(key)
             if not firing:
                 if incident is not None:
