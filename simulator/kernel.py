@@ -6,7 +6,8 @@ SimPy's order: by time, then by the order they were scheduled in (SimPy's ``NORM
 priority and event ids), with "run this at this minute, before anything else due then"
 (:meth:`Kernel.soon`) for SimPy's ``URGENT`` (a process start or an interrupt). That is
 all SimPy's ``Environment`` would do for this model, without an ``Event`` object, a
-callback list and a generator resume per event, which cost two thirds of a run's events.
+callback list and a generator resume per event (and without the process starts and ends
+and the feeder's timeouts, which were over two thirds of the SimPy model's events).
 
 Alertmanager's notifications are known before the run, so they are not events at all: the
 feeder (:mod:`simulator.lifecycle`) walks them in time order and, where a feeder process
