@@ -19,7 +19,9 @@ time (``time.process_time``) in the same run, so a busy shared machine slows bot
 * ``crn``: common random numbers between the baseline and ``secondary_after_5`` (a variant
   that only changes an escalation delay), from :func:`simulator.crn.check_crn`: the share of
   matched (incident, rule, person) acknowledgements with identical delays (target: at least
-  90%) and the paired / unpaired standard deviation of each headline difference.
+  90%) and the paired / unpaired standard deviation of each headline difference;
+* ``load_average_1min``: the machine's load at the start and the end (a shared machine's
+  other work inflates CPU times too, through caches and shared cores).
 
 Run: ``.venv/bin/python bench/bench_simulator.py [--quick]``.
 """
@@ -119,6 +121,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results.json")
     args = parser.parse_args()
     workers = os.cpu_count() or 1
+    load_before = os.getloadavg()[0]
     reference = load_study(REFERENCE)
     single_reps = 2 if args.quick else 6
 
@@ -162,6 +165,7 @@ def main() -> None:
         "seconds_by_team_size": team,
         "scaling_runs": "baseline only, 4 replications, 1 core",
         "crn": crn.as_dict(),
+        "load_average_1min": [round(load_before, 2), round(os.getloadavg()[0], 2)],
         "python": platform.python_version(),
         "machine": platform.machine(),
     }
@@ -179,6 +183,10 @@ def main() -> None:
         "wall time by team size (engineers -> s):", ", ".join(f"{k}: {v}" for k, v in team.items())
     )
     print(crn.summary())
+    print(
+        f"load average (1 min) at the start and the end: {load_before:.2f}, "
+        f"{os.getloadavg()[0]:.2f} (on {workers} cores: other work inflates CPU times too)"
+    )
     args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}")
 

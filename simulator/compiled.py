@@ -76,6 +76,16 @@ class Compiled:
             return self.routed[(severity, service)]
         return self.service_policy[service] or self.severity_policy[severity]
 
+    def urgency_varies(self, service: int) -> bool:
+        """Whether an incident's urgency on ``service`` depends on when it opens (its
+        playbook service's rule uses support hours); else :meth:`urgency_at` ignores the
+        minute."""
+        book_service = self.book_services[service] if self.book_services else None
+        return (
+            book_service is not None
+            and book_service.incident_urgency_rule.type == "use_support_hours"
+        )
+
     def urgency_at(self, severity: int, service: int, minute: float) -> Literal["high", "low"]:
         """The urgency of an incident opened at ``minute``: its service's urgency rule
         (:func:`playbook.services.urgency_at`, support hours included) when the playbook has

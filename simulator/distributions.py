@@ -14,15 +14,17 @@ reads ``u``, the fixed value reads neither.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Annotated, Literal, Self
 
 import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-__all__ = ["Z90", "Dist", "Exponential", "Fixed", "Lognormal"]
+__all__ = ["Z90", "Dist", "Draw", "Exponential", "Fixed", "Lognormal", "drawer"]
 
 FloatArray = npt.NDArray[np.float64]
+Draw = Callable[[float, float], float]
 
 # The 90th percentile of the standard normal: p90 = median * exp(sigma * Z90).
 Z90 = 1.2815515655446004
@@ -96,3 +98,19 @@ class Fixed(BaseModel):
 
 
 Dist = Annotated[Lognormal | Exponential | Fixed, Field(discriminator="dist")]
+
+
+def drawer(dist: Lognormal | Exponential | Fixed) -> Draw:
+    """``dist.draw`` as a plain function of (z, u) with its constants computed once.
+
+    The same arithmetic as :meth:`draw`, so the same value to the last bit, without a
+    model's attribute look-ups in a run's hot loop.
+    """
+    if isinstance(dist, Lognormal):
+        median, sigma, exp = dist.median, dist.sigma, math.exp
+        return lambda z, u: median * exp(sigma * z)
+    if isinstance(dist, Exponential):
+        mean, log1p = dist.mean, math.log1p
+        return lambda z, u: -mean * log1p(-u)
+    value = dist.value
+    return lambda z, u: value

@@ -44,6 +44,7 @@ role-weighted hours on incidents; bands: below 5 sustainable, 5-10 elevated, 10-
 from __future__ import annotations
 
 import math
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
@@ -191,8 +192,14 @@ def _first_pages(
     return incidents, pages["time"][first], pages["person"][first]
 
 
-def _shift_share(c: Compiled, rec: RunRecords) -> float:
-    """Share of on-call 12-hour shifts (first-rule schedules) with too many incidents."""
+def _shift_blocks(c: Compiled) -> tuple[frozenset[tuple[int, int]], float, float]:
+    """The (person, block) shifts on call in the first-rule schedules, the first block's
+    start and the block length: the same in every replication, so computed once."""
+    cached: tuple[frozenset[tuple[int, int]], float, float] | None = c.__dict__.get(
+        "_shift_blocks"
+    )
+    if cached is not None:
+        return cached
     spec = c.study.metrics
     length = spec.shift_hours * HOUR
     clock = local_clock(c.study.alerts.time_zone, c.study.start, c.total_minutes)
@@ -209,15 +216,23 @@ def _shift_share(c: Compiled, rec: RunRecords) -> float:
             first_block = math.floor((s - b0) / length)
             last_block = math.ceil((e - b0) / length) - 1
             on_call.update((u, b) for b in range(first_block, last_block + 1))
+    cached = (frozenset(on_call), b0, length)
+    object.__setattr__(c, "_shift_blocks", cached)
+    return cached
+
+
+def _shift_share(c: Compiled, rec: RunRecords) -> float:
+    """Share of on-call 12-hour shifts (first-rule schedules) with too many incidents."""
+    on_call, b0, length = _shift_blocks(c)
     if not on_call:
         return math.nan
     _, times, people = _first_pages(rec)
-    inside = times >= w0
+    inside = times >= c.warmup_minutes
     blocks = np.floor((times[inside] - b0) / length).astype(np.int64)
-    counts: dict[tuple[int, int], int] = {}
-    for person, block in zip(people[inside].tolist(), blocks.tolist(), strict=True):
-        counts[(person, block)] = counts.get((person, block), 0) + 1
-    over = sum(1 for key in on_call if counts.get(key, 0) > spec.max_incidents_per_shift)
+    counts = Counter(zip(people[inside].tolist(), blocks.tolist(), strict=True))
+    # A shift with no incidents is never over the limit (max_incidents_per_shift >= 0).
+    limit = c.study.metrics.max_incidents_per_shift
+    over = sum(1 for key, n in counts.items() if n > limit and key in on_call)
     return over / len(on_call)
 
 

@@ -29,7 +29,7 @@ from typing import Any, Literal
 import numpy as np
 
 from simulator.clock import DAY, HOUR, WEEK, LocalClock
-from simulator.distributions import Dist
+from simulator.distributions import Draw, drawer
 from simulator.sections import FatigueSpec, Profile
 from simulator.streams import KeyedDraws
 
@@ -93,7 +93,8 @@ class Responder:
     """One person's mutable state in a run: busy, their queue, fatigue, their random stream."""
 
     __slots__ = (
-        "_ack",
+        "_draw",
+        "_fatigue_on",
         "_half_life",
         "_table",
         "busy",
@@ -125,13 +126,14 @@ class Responder:
         self._table = state_table(
             profile.working_hours, profile.work_days, profile.sleep_hours, profile.always_available
         )
-        self._ack: tuple[Dist, Dist, Dist] = (
-            profile.ack.working,
-            profile.ack.off_hours,
-            profile.ack.asleep,
+        self._draw: tuple[Draw, Draw, Draw] = (
+            drawer(profile.ack.working),
+            drawer(profile.ack.off_hours),
+            drawer(profile.ack.asleep),
         )
         self.miss = (profile.miss.working, profile.miss.off_hours, profile.miss.asleep)
         self.fatigue = fatigue
+        self._fatigue_on = fatigue.enabled
         self._half_life = fatigue.half_life_hours * HOUR
         self.draws = draws
         self.busy = False
@@ -159,15 +161,19 @@ class Responder:
     def respond(self, minute: float, page: bytes) -> tuple[float, bool]:
         """A page at ``minute`` named ``page``: (minutes until acknowledged, missed?)."""
         state = self._table[self.clock.minute_of_week(minute)]
-        load = self.current_load(minute)
         z, u, v = self.draws.at(page)
-        delay = self._ack[state].draw(z, u)
+        delay = self._draw[state](z, u)
         p_miss = self.miss[state]
-        if load:
+        if not self._fatigue_on:
+            return delay, v < p_miss
+        load = self.load
+        if load != 0.0:  # current_load, inlined
+            load = load * 2.0 ** (-(minute - self.load_at) / self._half_life)
             fatigue = self.fatigue
             delay *= 1.0 + fatigue.delay_per_unit * load
             p_miss = min(fatigue.max_miss, p_miss + fatigue.miss_per_unit * load)
-        self._add_load(minute, load, state)
+        self.load = load + (self.fatigue.sleep_weight if state == ASLEEP else 1.0)
+        self.load_at = minute
         return delay, v < p_miss
 
     def notice(self, minute: float) -> None:

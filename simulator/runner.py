@@ -50,7 +50,21 @@ class Shared:
     notes: dict[str, Notifications] = field(default_factory=dict)
 
 
+_KEYS: dict[str, tuple[str, str, str]] = {}
+
+
 def _keys(scenario: Scenario) -> tuple[str, str, str]:
+    """What decides the alerts, their severities and the notifications (cached by digest)."""
+    digest = scenario.digest()
+    keys = _KEYS.get(digest)
+    if keys is None:
+        if len(_KEYS) >= 64:
+            _KEYS.clear()
+        keys = _KEYS[digest] = _shared_keys(scenario)
+    return keys
+
+
+def _shared_keys(scenario: Scenario) -> tuple[str, str, str]:
     s = scenario.study
     alerts = json.dumps(
         [s.alerts.model_dump(mode="json"), s.start.isoformat(), s.total_days, s.seed],

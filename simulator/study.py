@@ -113,13 +113,20 @@ class Scenario:
     overrides: dict[str, Any] = field(default_factory=dict)
 
     def digest(self) -> str:
-        """A hash of everything that defines this scenario (study and playbook)."""
-        payload = json.dumps(
-            [self.study.model_dump(mode="json"), self.book.model_dump(mode="json")],
-            sort_keys=True,
-            default=str,
-        )
-        return hashlib.sha256(payload.encode()).hexdigest()[:16]
+        """A hash of everything that defines this scenario (study and playbook).
+
+        Computed once (a scenario is frozen): each replication looks its compiled form up by it.
+        """
+        cached: str | None = self.__dict__.get("_digest")
+        if cached is None:
+            payload = json.dumps(
+                [self.study.model_dump(mode="json"), self.book.model_dump(mode="json")],
+                sort_keys=True,
+                default=str,
+            )
+            cached = hashlib.sha256(payload.encode()).hexdigest()[:16]
+            object.__setattr__(self, "_digest", cached)
+        return cached
 
 
 class Study(BaseModel):

@@ -6,9 +6,11 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pydantic import TypeAdapter, ValidationError
 
-from simulator.distributions import Z90, Dist, Exponential, Fixed, Lognormal
+from simulator.distributions import Z90, Dist, Exponential, Fixed, Lognormal, drawer
 
 DIST: TypeAdapter[Dist] = TypeAdapter(Dist)
 
@@ -46,3 +48,19 @@ def test_vectorised_and_scalar_draws_agree() -> None:
     dist = Lognormal(median=3, p90=12)
     z = np.array([-1.0, 0.0, 2.0])
     assert dist.sample(z, z).tolist() == pytest.approx([dist.draw(v, 0.0) for v in z])
+
+
+@given(
+    st.floats(-8, 8),
+    st.floats(0, 1, exclude_max=True),
+    st.sampled_from(
+        [
+            Lognormal(median=4, p90=12),
+            Lognormal(median=0.3, p90=0.3),
+            Exponential(mean=7.5),
+            Fixed(value=3),
+        ]
+    ),
+)
+def test_a_drawer_gives_the_draw_to_the_last_bit(z: float, u: float, dist: Dist) -> None:
+    assert drawer(dist)(z, u) == dist.draw(z, u)
