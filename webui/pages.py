@@ -15,10 +15,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from drills import console
+from drills.evidence import runbook_names
 from drills.narrative import clock_time
 from drills.postmortem import draft_postmortem
 from drills.session import DrillSession
 from drills.views import FacilitatorView, ParticipantView, facilitator_view, participant_view
+from drills.workspace import on_call_people, pages_received
+from drills.world.logs import LEVELS
 from playbook.roles import Role
 from webui.rendering import render
 
@@ -27,6 +30,7 @@ __all__ = [
     "INJECT_TYPES",
     "PARTICIPANT_PANELS",
     "SPEEDS",
+    "WORKSPACE_TABS",
     "Links",
     "facilitator_context",
     "facilitator_panels",
@@ -46,6 +50,12 @@ INJECT_TYPES = {
 }
 PARTICIPANT_PANELS = ("status", "incident", "alerts", "metrics", "roster", "timeline", "controls")
 FACILITATOR_PANELS = ("status", "controls", "roster", "upcoming", "score", "timeline", "world", "hints")
+#: The workspace's tabs (key, label): the pager, then the evidence panels of webui.workspace.
+WORKSPACE_TABS = (
+    ("pager", "Pager"), ("dashboards", "Dashboards"), ("logs", "Logs"), ("changes", "Changes"),
+    ("runbook", "Runbook"), ("dependencies", "Dependencies"),
+)
+_WINDOWS = (("15m", "last 15 min"), ("1h", "last hour"), ("start", "since the start"))
 _EVIDENCE = {"log", "deploy", "metrics", "customer_report", "exec_message"}
 _FEED = 200
 
@@ -82,14 +92,48 @@ def _roles(view: ParticipantView) -> set[str]:
     return set(view.your_roles)
 
 
+def _pager(session: DrillSession, view: ParticipantView, name: str, records: list[Any]) -> dict[str, Any]:
+    """The pager's context: the pages of the log with the people they reached, and the alerts."""
+    start = session.script.clock_start
+    pages = [
+        {**vars(p), "time": clock_time(start, p.at)}
+        for p in pages_received(records, session.playbook, start, name)
+    ]
+    paged: dict[str, list[dict[str, Any]]] = {}
+    for p in reversed(pages):
+        paged.setdefault(str(p["alert_id"]), []).append(p)
+    alerts = [
+        {**a, "fired_clock": clock_time(start, a["fired_at"]),
+         "runbook_name": _runbook_name(a.get("runbook"))}
+        for a in view.alerts
+    ]
+    people = {p.casefold() for p in on_call_people(session.playbook)}
+    return {
+        "pages": pages,
+        "alerts": alerts,
+        "alerts_by_id": {a["alert_id"]: a for a in alerts},
+        "paged_by_alert": paged,
+        "you_on_call": name.casefold() in people,
+    }
+
+
+def _runbook_name(runbook: str | None) -> str | None:
+    """A world alert's ``runbook:NAME`` when that runbook ships (it opens in the workspace)."""
+    if not runbook or not runbook.startswith("runbook:"):
+        return None
+    name = runbook.removeprefix("runbook:")
+    return name if name in runbook_names() else None
+
+
 def participant_context(session: DrillSession, name: str, *, csrf: str) -> dict[str, Any]:
     """Everything the participant page renders, from the participant view only."""
     view = participant_view(session, name, feed=_FEED)
     with session.lock:
         state = session.state
+        records = session.records()
         draft = ""
         if state.resolved and state.postmortem is None:
-            draft = draft_postmortem(session.records(), state, session.script, session.playbook)
+            draft = draft_postmortem(records, state, session.script, session.playbook)
     roles = _roles(view)
     holders = {role.value: sorted(p for p, rs in view.participants.items() if role.value in rs) for role in Role}
     ic_held = bool(holders[Role.INCIDENT_COMMANDER.value])
@@ -118,6 +162,21 @@ def participant_context(session: DrillSession, name: str, *, csrf: str) -> dict[
         "feed": list(reversed(view.feed)),
         "paging": [a for a in view.alerts if a["paging"]],
         "seq": view.offset,
+        **_pager(session, view, name, records),
+        **_workspace(session),
+    }
+
+
+def _workspace(session: DrillSession) -> dict[str, Any]:
+    """The workspace's static parts: its tabs, window and level choices, the first service."""
+    world = session.script.world
+    entry = [s.name for s in world.services if s.entry] if world else []
+    return {
+        "ws_tabs": WORKSPACE_TABS,
+        "windows": _WINDOWS,
+        "levels": LEVELS,
+        "has_world": world is not None,
+        "default_service": (entry or list(session.script.services_shown) or [""])[0],
     }
 
 

@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from webui.routes import api, debrief, facilitator, home, participant, receivers, studies
+from webui.routes import api, debrief, facilitator, home, participant, receivers, studies, workspace
 
 __all__ = ["ROUTERS"]
 
@@ -15,4 +15,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     api.router,
     receivers.router,
     studies.router,
+    workspace.router,
 )

@@ -136,6 +136,60 @@
       count += panel.querySelectorAll(panel.getAttribute("data-unread")).length;
     });
     document.title = (count > 0 ? "(" + count + ") " : "") + baseTitle;
+    var badge = document.getElementById("pager-count");
+    if (badge) { badge.textContent = count > 0 ? String(count) : ""; }
   }
   document.addEventListener("DOMContentLoaded", unread);
+
+  // -- The participant workspace's tabs (WAI-ARIA tabs, manual activation). ---------------
+  // Arrow keys, Home and End move the focus along the tab bar (roving tabindex); Enter,
+  // Space or a click opens a tab, and its hx-post (a look in the drill) loads the panel.
+  // A link marked data-open-tab="key" (an alert's runbook) shows that tab without the tab's
+  // own request: the link loads the panel itself.
+  function tabsOf(tab) {
+    return Array.prototype.slice.call(tab.closest("[role=tablist]").querySelectorAll("[role=tab]"));
+  }
+  function select(tab) {
+    tabsOf(tab).forEach(function (other) {
+      var on = other === tab;
+      other.setAttribute("aria-selected", on ? "true" : "false");
+      other.tabIndex = on ? 0 : -1;
+      var panel = document.getElementById(other.getAttribute("aria-controls"));
+      if (panel) { panel.hidden = !on; }
+    });
+    if (history.replaceState) { history.replaceState(null, "", "#" + tab.getAttribute("aria-controls")); }
+  }
+  document.addEventListener("click", function (event) {
+    var tab = event.target.closest && event.target.closest("[role=tab]");
+    if (tab) { select(tab); return; }
+    var link = event.target.closest && event.target.closest("[data-open-tab]");
+    if (link) {
+      var target = document.getElementById("tab-" + link.getAttribute("data-open-tab"));
+      if (target) { event.preventDefault(); select(target); }
+    }
+  });
+  document.addEventListener("keydown", function (event) {
+    var tab = event.target.closest && event.target.closest("[role=tab]");
+    if (!tab) { return; }
+    var tabs = tabsOf(tab);
+    var at = tabs.indexOf(tab);
+    var next = { ArrowRight: at + 1, ArrowLeft: at - 1, Home: 0, End: tabs.length - 1 }[event.key];
+    if (next === undefined) { return; }
+    event.preventDefault();
+    tabs[(next + tabs.length) % tabs.length].focus();
+  });
+  // A deep link (#ws-logs) opens that tab, as a click would.
+  document.addEventListener("DOMContentLoaded", function () {
+    var hash = window.location.hash.slice(1);
+    var tab = hash && document.querySelector("[role=tab][aria-controls='" + CSS.escape(hash) + "']");
+    if (tab && tab.getAttribute("aria-selected") !== "true") { tab.click(); }
+  });
+  // Live panel bodies re-fetch once a drill minute (hx-trigger="sse:status"); a hidden tab's
+  // body does not, so the server renders only what someone can see.
+  document.addEventListener("htmx:confirm", function (event) {
+    var elt = event.detail.elt;
+    if (elt && elt.hasAttribute && elt.hasAttribute("data-live") && elt.closest("[hidden]")) {
+      event.preventDefault();
+    }
+  });
 })();
