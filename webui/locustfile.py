@@ -1,10 +1,14 @@
-"""Locust users for the drill rooms: participants who poll their room and act in it.
+"""Locust users for the drill rooms: participants in their workspace, and a static-page baseline.
 
-Loaded by Locust only (see :mod:`webui.load.runner`), never imported by drillbit. Each user
-joins one of the rooms listed in the JSON file named by ``DRILLBIT_LOAD_ROOMS`` (rooms are
-filled round-robin, so 200 users over 20 rooms make 10 participants each), then once a second
-polls the room's new events (as a live page does), now and then reads the whole participant
-view, and acts: notes, acknowledgements, updates. A refused action (409: someone else
+Loaded by Locust only (see :mod:`webui.load.runner`), never imported by drillbit. Each
+:class:`Participant` joins one of the rooms listed in the JSON file named by
+``DRILLBIT_LOAD_ROOMS`` through the join form, as a browser does (rooms are filled
+round-robin, so 200 users over 20 rooms make 10 participants each), then works as someone
+in the workspace does: the visible live panel (dashboards or logs) re-fetched as the stream
+asks once a drill minute, its own queries (a window, a service, a log search: recorded
+looks), the change feed and the service map, acknowledgements and messages to the room.
+One :class:`Baseline` user fetches a static file in the same run, so the figures can be read
+against what the server does with no work at all. A refused action (409: someone else
 acknowledged first) is a correct answer, not an error.
 """
 
@@ -13,72 +17,145 @@ from __future__ import annotations
 import itertools
 import json
 import random
+import re
+from pathlib import Path
 from typing import Any
 
-from locust import HttpUser, constant, task
+from locust import HttpUser, between, constant, events, task
 
 from drillbit.settings import load_settings
 
 
-def _rooms() -> list[dict[str, str]]:
+def _rooms() -> list[dict[str, Any]]:
     path = load_settings().load_rooms
     if path is None:
         raise SystemExit("DRILLBIT_LOAD_ROOMS must name the rooms file (webui.load sets it)")
-    rooms: list[dict[str, str]] = json.loads(path.read_text(encoding="utf-8"))
+    rooms: list[dict[str, Any]] = json.loads(path.read_text(encoding="utf-8"))
     return rooms
 
 
 ROOMS = _rooms()
+#: Every response time (ms) and failure of the run, by group, written beside the rooms file
+#: when Locust quits: the runner computes exact percentiles from them (Locust's CSV keeps
+#: none for a group of routes).
+TIMES = (load_settings().load_rooms or Path(".")).with_name("times.json")
+_times: dict[str, list[float]] = {"participants": [], "baseline": []}
+_failures: dict[str, int] = {"participants": 0, "baseline": 0}
 _numbers = itertools.count()
+_WINDOWS = ("15m", "1h", "start")
+_LEVELS = ("", "warning", "error")
+_WORDS = ("timeout", "pool", "503", "deploy", "")
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def _group(name: str) -> str:
+    return "baseline" if name.startswith("baseline:") else "participants"
+
+
+def _record(name: str, response_time: float, exception: BaseException | None, **_: Any) -> None:
+    group = _group(name)
+    _times[group].append(float(response_time))
+    if exception is not None:
+        _failures[group] += 1
+
+
+def _reset(**_: Any) -> None:
+    """Once every user has joined, the steady state starts: forget the ramp-up (as --reset-stats)."""
+    for times in _times.values():
+        times.clear()
+    for group in _failures:
+        _failures[group] = 0
+
+
+def _write(**_: Any) -> None:
+    TIMES.write_text(json.dumps({"times": _times, "failures": _failures}), encoding="utf-8")
+
+
+events.request.add_listener(_record)  # type: ignore[no-untyped-call]  # locust is untyped here
+events.quitting.add_listener(_write)  # type: ignore[no-untyped-call]
+events.spawning_complete.add_listener(_reset)  # type: ignore[no-untyped-call]
 
 
 class Participant(HttpUser):
-    """One participant of one room."""
+    """One participant of one room, in the web workspace (cookies and the CSRF token)."""
 
-    wait_time = constant(1.0)
+    # A live page re-fetches its visible panel once a drill minute (6 s at x10); with the
+    # participant's own queries and messages that is a request every 2 to 4 s (under the server's 5 s keep-alive).
+    wait_time = between(2, 4)
+    weight = 200
 
     def on_start(self) -> None:
         number = next(_numbers)
         room = ROOMS[number % len(ROOMS)]
         self.room = room["id"]
-        self.offset = 0
+        self.services: list[str] = room["services"]
         self.name = f"p{number}"
+        self.rng = random.Random(number)  # noqa: S311 - a load pattern, keyed per user
+        form = self.client.get("/join", name="/join")
+        found = _CSRF.search(form.text)
+        token = found.group(1) if found else ""
         response = self.client.post(
-            "/api/v1/join", json={"join_code": room["code"], "name": self.name}, name="/api/v1/join"
+            "/join", data={"code": room["code"], "name": self.name, "csrf_token": token},
+            name="/join (post)", allow_redirects=False,
         )
-        response.raise_for_status()
-        self.client.headers["Authorization"] = f"Bearer {response.json()['token']}"
+        if response.status_code != 303:
+            response.raise_for_status()
+        self.client.headers.update({"X-CSRF-Token": token, "HX-Request": "true"})
+        self.client.get(f"/rooms/{self.room}", name="/rooms/[id]")
 
-    @task(12)
-    def poll(self) -> None:
-        response = self.client.get(
-            f"/api/v1/rooms/{self.room}/events",
-            params={"after": self.offset},
-            name="/api/v1/rooms/[id]/events",
-        )
-        if response.ok:
-            self.offset = int(response.json()["next_offset"])
+    def _service(self) -> str:
+        return self.rng.choice(self.services)
+
+    @task(5)
+    def live_dashboards(self) -> None:
+        params = {"service": self._service(), "window": self.rng.choice(_WINDOWS)}
+        self.client.get(f"/rooms/{self.room}/dashboards", params=params, name="/rooms/[id]/dashboards (live)")
+
+    @task(3)
+    def live_logs(self) -> None:
+        params = {"service": self._service(), "level": self.rng.choice(_LEVELS), "window": "15m"}
+        self.client.get(f"/rooms/{self.room}/logs", params=params, name="/rooms/[id]/logs (live)")
+
+    @task(1)
+    def look_dashboards(self) -> None:
+        data = {"service": self._service(), "window": self.rng.choice(_WINDOWS)}
+        self._post("dashboards", data, "/rooms/[id]/dashboards (look)")
+
+    @task(1)
+    def search_logs(self) -> None:
+        data = {"service": self.rng.choice(["", *self.services]), "level": self.rng.choice(_LEVELS),
+                "q": self.rng.choice(_WORDS), "window": self.rng.choice(_WINDOWS)}
+        self._post("logs", data, "/rooms/[id]/logs (look)")
+
+    @task(1)
+    def other_panels(self) -> None:
+        panel = self.rng.choice(("changes", "dependencies"))
+        self.client.get(f"/rooms/{self.room}/{panel}", name=f"/rooms/[id]/{panel} (live)")
 
     @task(2)
-    def view(self) -> None:
-        self.client.get(f"/api/v1/rooms/{self.room}/view", name="/api/v1/rooms/[id]/view")
-
-    @task(2)
-    def note(self) -> None:
-        self._act({"type": "add_note", "text": f"{self.name}: checked dashboards ({random.randint(1, 99)})"})  # noqa: S311
+    def chat(self) -> None:
+        # TODO(h12chan): post type=chat once the incident channel's action exists.
+        text = f"{self.name}: error rate on {self._service()} looks {self.rng.choice(['flat', 'up', 'down'])}"
+        self._post("act", {"type": "add_note", "text": text}, "/rooms/[id]/act (chat)")
 
     @task(1)
     def acknowledge(self) -> None:
-        self._act({"type": "acknowledge"})
+        self._post("act", {"type": "acknowledge"}, "/rooms/[id]/act (acknowledge)")
 
-    def _act(self, action: dict[str, Any]) -> None:
-        with self.client.post(
-            f"/api/v1/rooms/{self.room}/actions",
-            json=action,
-            name=f"/api/v1/rooms/[id]/actions ({action['type']})",
-            catch_response=True,
-        ) as response:
-            if response.status_code in (200, 409):
+    def _post(self, path: str, data: dict[str, str], name: str) -> None:
+        with self.client.post(f"/rooms/{self.room}/{path}", data=data, name=name, catch_response=True) as response:
+            if response.status_code in (200, 204, 409):
                 response.success()
             else:
                 response.failure(f"{response.status_code}: {response.text[:200]}")
+
+
+class Baseline(HttpUser):
+    """The same server serving a static file, once a second: the floor of every figure."""
+
+    wait_time = constant(1.0)
+    fixed_count = 1
+
+    @task
+    def static(self) -> None:
+        self.client.get("/static/app.css", name="baseline: /static/app.css")

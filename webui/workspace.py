@@ -14,6 +14,7 @@ Nothing here reads the truth: only the world's observable evidence and the parti
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
@@ -109,11 +110,12 @@ def _look(room: DrillSession, panel: Panel, query: Query, now: float) -> Look:
     raise _refuse(f"unknown panel {panel!r}", "panel")  # pragma: no cover - a Literal
 
 
-def _answer(services: Services, room: DrillSession, name: str, look: Look, *, record: bool) -> object:
+def _answer(services: Services, room: DrillSession, name: str, look: Look, now: float, *,
+            record: bool) -> object:
+    """The recorded look's result (``record`` while the drill runs), else the look observed at ``now``."""
     with room.lock:
         running = room.state.status == "running"
         state = room.state
-        now = room.now()
     if record and running:
         for r in act(services, room, name, look):
             if isinstance(r.event, EvidenceViewed):
@@ -196,13 +198,48 @@ def panel_context(room: DrillSession, panel: Panel, query: Query, look: Look, re
     return base  # pragma: no cover - a Literal
 
 
+class _Cache:
+    """Live panel bodies by what they depend on, shared by everyone in a room.
+
+    A live body is a function of the room, the panel, the query, the whole drill minute and
+    the operations the world has had (an operation rewrites the minutes after it): ten
+    people watching the same dashboard in a minute cost one render. Bounded, oldest out.
+    """
+
+    def __init__(self, size: int = 512) -> None:
+        self._size = size
+        self._items: dict[tuple[object, ...], str] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[object, ...]) -> str | None:
+        with self._lock:
+            return self._items.get(key)
+
+    def put(self, key: tuple[object, ...], html: str) -> None:
+        with self._lock:
+            self._items[key] = html
+            while len(self._items) > self._size:
+                del self._items[next(iter(self._items))]
+
+
+_LIVE = _Cache()
+
+
 def show(services: Services, room: DrillSession, name: str, panel: Panel, query: Query, *,
          record: bool) -> str:
     """The panel's body for ``query``; ``record``: the participant asked (a ``look``)."""
-    if room.script.world is None:
+    world = room.world
+    if room.script.world is None or world is None:
         return render("participant/_nothing.html", panel=panel, room=room.id)
     now = room.now()
     look = _look(room, panel, query, now)
-    result = _answer(services, room, name, look, record=record)
-    context = panel_context(room, panel, query, look, result, now)
-    return render(f"participant/_{panel}.html", **context)
+    key = (room.id, panel, look.model_dump_json(exclude={"start", "end"}), query.window, int(now),
+           len(world.operations))
+    if not record and (cached := _LIVE.get(key)) is not None:
+        return cached
+    # A live body is the world at the whole minute, so that it depends only on its key.
+    result = _answer(services, room, name, look, now if record else float(int(now)), record=record)
+    html = render(f"participant/_{panel}.html", **panel_context(room, panel, query, look, result, now))
+    if not record:
+        _LIVE.put(key, html)
+    return html
