@@ -10,7 +10,14 @@ from hypothesis import strategies as st
 from drills.actions import Look
 from drills.events import EvidenceViewed
 from drills.library import find_script
-from drills.workspace import BURN_WINDOW, burn_rates, observe, on_call_people, pages_received, window_bounds
+from drills.workspace import (
+    BURN_WINDOW,
+    burn_rates,
+    observe,
+    on_call_people,
+    pages_received,
+    window_bounds,
+)
 from playbook.model import Playbook
 from tests.drills.conftest import Drill
 
