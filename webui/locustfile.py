@@ -18,6 +18,7 @@ import itertools
 import json
 import random
 import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -59,21 +60,29 @@ def _record(name: str, response_time: float, exception: BaseException | None, **
         _failures[group] += 1
 
 
-def _reset(**_: Any) -> None:
-    """Once every user has joined, the steady state starts: forget the ramp-up (as --reset-stats)."""
+_joined = itertools.count(1)
+_since = [time.monotonic()]
+
+
+def _reset(environment: Any) -> None:
+    """Once every participant has joined and loaded the page, the steady state starts: the
+    ramp-up (200 joins and first page loads within seconds) is forgotten, here and in
+    Locust's own statistics."""
     for times in _times.values():
         times.clear()
     for group in _failures:
         _failures[group] = 0
+    environment.stats.reset_all()
+    _since[0] = time.monotonic()
 
 
 def _write(**_: Any) -> None:
-    TIMES.write_text(json.dumps({"times": _times, "failures": _failures}), encoding="utf-8")
+    seconds = time.monotonic() - _since[0]
+    TIMES.write_text(json.dumps({"times": _times, "failures": _failures, "seconds": seconds}), encoding="utf-8")
 
 
 events.request.add_listener(_record)  # type: ignore[no-untyped-call]  # locust is untyped here
 events.quitting.add_listener(_write)  # type: ignore[no-untyped-call]
-events.spawning_complete.add_listener(_reset)  # type: ignore[no-untyped-call]
 
 
 class Participant(HttpUser):
@@ -102,6 +111,8 @@ class Participant(HttpUser):
             response.raise_for_status()
         self.client.headers.update({"X-CSRF-Token": token, "HX-Request": "true"})
         self.client.get(f"/rooms/{self.room}", name="/rooms/[id]")
+        if next(_joined) == self.environment.parsed_options.num_users - 1:  # all but the baseline
+            _reset(self.environment)
 
     def _service(self) -> str:
         return self.rng.choice(self.services)

@@ -136,8 +136,10 @@ def _dashboards(room: DrillSession, look: Look, result: Any, now: float) -> dict
     def label(m: int) -> str:
         return clock_time(start, m)
 
-    def chart(title: str, unit: str, *series: Series, threshold: float | None = None) -> Markup:
-        return line_chart(title=title, minutes=minutes, series=series, unit=unit, label=label, threshold=threshold)
+    def chart(title: str, unit: str, *series: Series, threshold: float | None = None) -> dict[str, Any]:
+        svg = line_chart(title=title, minutes=minutes, series=series, unit=unit, label=label, threshold=threshold)
+        legend = [{"label": x.label, "key": k, "last": x.values[-1] if x.values else None} for k, x in enumerate(series)]
+        return {"title": title, "unit": unit, "legend": legend, "svg": svg}
 
     charts = [
         chart("Requests", "rps", Series("requests/s", result["requests_per_second"])),
