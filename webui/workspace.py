@@ -82,6 +82,17 @@ def _default_service(room: DrillSession) -> str:
     return (entry or list(world.names))[0]
 
 
+def _latest_runbook(room: DrillSession, names: list[str]) -> str | None:
+    """The shipped runbook of the alert that fired last (what the tab opens on by default)."""
+    with room.lock:
+        alerts = sorted(room.state.alerts.values(), key=lambda a: a.fired_at, reverse=True)
+    for alert in alerts:
+        name = alert.runbook.removeprefix("runbook:")
+        if name in names:
+            return name
+    return None
+
+
 def _look(room: DrillSession, panel: Panel, query: Query, now: float) -> Look:
     """The look ``query`` is on ``panel``, or InvalidDefinition naming the bad field."""
     world = room.script.world
@@ -101,7 +112,7 @@ def _look(room: DrillSession, panel: Panel, query: Query, now: float) -> Look:
                         text=query.q, start=start, end=end)
         case "runbook":
             names = evidence.runbook_names()
-            name = query.name or names[0]
+            name = query.name or _latest_runbook(room, names) or names[0]
             if name not in names:
                 raise _refuse(f"no runbook {name!r} (known: {', '.join(names)})", "name")
             return Look(evidence="runbook", name=name)

@@ -142,6 +142,16 @@ def test_a_runbook_renders_its_markdown_in_the_workspace(dave: Browser, room: Ro
     assert '<option selected>high-error-rate</option>' in text
 
 
+def test_the_runbook_tab_opens_on_the_runbook_of_the_last_alert(dave: Browser, room: Room, harness: Harness) -> None:
+    fired = [r.event for r in harness.services.manager.get(room.id).records() if r.kind == "alert_fired"]
+    last = fired[-1]
+    assert last.at > fired[0].at  # not one of the two alerts of minute 3
+    name = last.runbook.removeprefix("runbook:")  # type: ignore[attr-defined]
+    text = dave.post(f"/rooms/{room.id}/runbook", headers=HX).text
+    assert f"<option selected>{name}</option>" in text
+    assert _looks(harness, room)[-1].request == {"evidence": "runbook", "text": "", "name": name}
+
+
 @pytest.mark.parametrize(("panel", "params", "reason"), [
     ("dashboards", {"service": "nope"}, "service: no service 'nope' (known: checkout, payments, payco, payco-backup)"),
     ("dashboards", {"window": "2h"}, "window: unknown window '2h' (use 15m, 1h, start)"),
