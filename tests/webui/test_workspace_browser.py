@@ -61,6 +61,11 @@ def test_every_workspace_panel_renders_and_works_by_keyboard(server: str) -> Non
 
             # Keyboard alone: the arrow moves along the tabs, Enter opens one (a look).
             page.locator("#tab-pager").focus()
+            page.keyboard.press("End")
+            expect(page.locator("#tab-dependencies")).to_be_focused()
+            page.keyboard.press("ArrowRight")  # wraps round
+            expect(page.locator("#tab-pager")).to_be_focused()
+            expect(page.locator("#ws-pager")).to_be_visible()  # moving the focus opens nothing
             page.keyboard.press("ArrowRight")
             expect(page.locator("#tab-dashboards")).to_be_focused()
             page.keyboard.press("Enter")
