@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from jinja2 import StrictUndefined
+from jinja2 import StrictUndefined, Template
 from jinja2.sandbox import SandboxedEnvironment
 
 from drills.script import DrillScript
@@ -60,12 +60,18 @@ def _env() -> SandboxedEnvironment:
     return SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False)
 
 
+@cache
+def _template(source: str) -> Template:
+    """A message template compiled once (the session asks for the next messages on every sync)."""
+    return _env().from_string(source)
+
+
 def render(script: DrillScript, persona: str, **fields: object) -> tuple[str, str]:
     """(sender, text) of a persona's message, from the drill's template or the library's."""
     own = next((s for s in script.stakeholders if s.persona == persona), None)
     source = own.template if own else (TEMPLATE_DIR / f"{persona}.txt.j2").read_text(encoding="utf-8")
     sender = own.sender if own else _SENDERS[persona]
-    text = _env().from_string(source).render(sender=sender, **fields).strip()
+    text = _template(source).render(sender=sender, **fields).strip()
     return sender, text
 
 

@@ -61,7 +61,7 @@ def _fmt(value: float) -> str:
 
 
 def _num(value: float) -> str:
-    text = f"{round(value, 1):.1f}"
+    text = f"{value:.1f}"
     return text[:-2] if text.endswith(".0") else text
 
 
