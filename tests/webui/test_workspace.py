@@ -133,7 +133,7 @@ def test_the_service_map_shows_the_failing_processor_down_and_the_standby_health
     (title,) = re.findall(r"<title>Service map: ([^<]+)</title>", text)
     health = dict(item.rsplit(" ", 1) for item in title.split(", "))
     assert health["payco"] == "down" and health["payco-backup"] == "healthy"  # 62 % errors: down from 50 %
-    assert '<td>payments</td><td><span class="pill health-' in text
+    assert '<td>payments</td><td><span class="pill dep-' in text
 
 
 def test_a_runbook_renders_its_markdown_in_the_workspace(dave: Browser, room: Room) -> None:
