@@ -14,7 +14,8 @@ playbook's schedules), never a fault, a red-herring mark or an expected severity
   target to whoever :func:`playbook.schedules.on_call_at` says was on call at that instant, a
   user target to that user, a ticket to nobody; "to you" compares names ignoring case.
 * :func:`burn_rates` is the SLO's one-hour burn rate per minute, as the world's
-  ``HighErrorBudgetBurn`` rule computes it (minutes before the drill at its 0.1 % baseline).
+  ``HighErrorBudgetBurn`` rule computes its 1h window (minutes before the drill at the
+  world's :func:`drills.world.alerts.baseline`).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from drills import evidence
 from drills.actions import Look
 from drills.events import Record
 from drills.state import DrillState
+from drills.world.alerts import baseline
 from drills.world.run import World
 from playbook.escalation import Target
 from playbook.events import PageSent
@@ -35,7 +37,6 @@ from playbook.model import Playbook
 from playbook.schedules import on_call_at
 
 __all__ = [
-    "BASELINE_ERROR_RATIO",
     "BURN_WINDOW",
     "FAST_BURN",
     "WINDOWS",
@@ -51,10 +52,9 @@ __all__ = [
 Window = Literal["15m", "1h", "start"]
 #: A panel's window choices and their length in drill minutes (None: since the start).
 WINDOWS: dict[str, int | None] = {"15m": 15, "1h": 60, "start": None}
-#: The burn rate window (``[1h]``), its pre-drill baseline and the fast-burn page threshold
-#: (seed 002's ``HighErrorBudgetBurn``: 14.4 times the budget over an hour).
+#: The burn rate window (``[1h]``) and the fast-burn page threshold (seed 002's
+#: ``HighErrorBudgetBurn``: 14.4 times the budget over an hour).
 BURN_WINDOW = 60
-BASELINE_ERROR_RATIO = 0.001
 FAST_BURN = 14.4
 
 
@@ -148,12 +148,13 @@ def burn_rates(requests: Sequence[float], error_pct: Sequence[float], budget: fl
     """The one-hour burn rate at each minute of a series that starts at drill minute 0.
 
     At minute ``t`` the error ratio is the request-weighted mean over the last
-    :data:`BURN_WINDOW` minutes seen so far, the minutes before the drill counted at
-    :data:`BASELINE_ERROR_RATIO`; the burn rate is that ratio over the budget
+    :data:`BURN_WINDOW` minutes seen so far, the minutes before the drill counted at the
+    world's baseline (0.1 %, at most half the budget); the burn rate is that ratio over the budget
     (``1 - availability``). A burn rate of 1 spends the budget exactly over the SLO period.
     """
     if budget <= 0:
         raise ValueError("the error budget must be positive")
+    before = baseline(budget)
     out: list[float] = []
     for t in range(len(requests)):
         lo = max(0, t - BURN_WINDOW + 1)
@@ -161,6 +162,6 @@ def burn_rates(requests: Sequence[float], error_pct: Sequence[float], budget: fl
         total = sum(requests[lo:t + 1])
         bad = sum(r * e / 100 for r, e in zip(requests[lo:t + 1], error_pct[lo:t + 1], strict=True))
         ratio = bad / total if total > 0 else 0.0
-        mixed = (ratio * seen + BASELINE_ERROR_RATIO * (BURN_WINDOW - seen)) / BURN_WINDOW
+        mixed = (ratio * seen + before * (BURN_WINDOW - seen)) / BURN_WINDOW
         out.append(mixed / budget)
     return out

@@ -80,11 +80,17 @@ def test_everyone_on_a_schedule_or_named_by_a_policy_can_be_paged(book: Playbook
 
 
 def test_the_burn_rate_of_a_hand_made_series() -> None:
-    # Minute 0: nothing failed in the one minute seen; the 59 minutes before the drill count
-    # at the 0.1 % baseline: (0 * 1 + 0.001 * 59) / 60 = 0.000983 of requests, over a 0.1 %
-    # budget: 0.983. Minute 1: 10 of 200 requests failed (5 %) over two minutes:
-    # (0.05 * 2 + 0.001 * 58) / 60 = 0.002633, 2.633 budgets.
-    assert burn_rates([100, 100], [0, 10], budget=0.001) == pytest.approx([59 / 60, 0.158 / 60 / 0.001])
+    # A 99 % SLO (budget 0.01). Minute 0: nothing failed in the one minute seen; the 59
+    # minutes before the drill count at the 0.1 % baseline (below half the budget):
+    # (0 * 1 + 0.001 * 59) / 60 = 0.000983 of requests, 0.0983 budgets. Minute 1: 10 of 200
+    # requests failed (5 %) over two minutes: (0.05 * 2 + 0.001 * 58) / 60 = 0.002633, 0.2633.
+    assert burn_rates([100, 100], [0, 10], budget=0.01) == pytest.approx([0.059 / 60 / 0.01, 0.158 / 60 / 0.01])
+
+
+def test_before_the_drill_a_tight_slo_is_assumed_met_at_half_its_budget() -> None:
+    # 99.95 %: budget 0.0005; the baseline is capped at 0.00025, so minute 0 of a clean
+    # service burns (0.00025 * 59) / 60 / 0.0005 = 0.4917 budgets, never above 1.
+    assert burn_rates([100], [0], budget=0.0005) == pytest.approx([0.00025 * 59 / 60 / 0.0005])
 
 
 def test_a_full_hour_of_one_percent_errors_burns_ten_times_a_tenth_of_a_percent_budget() -> None:
@@ -105,7 +111,8 @@ def test_at_a_constant_error_rate_the_burn_mixes_it_with_the_baseline_by_minutes
     burn = burn_rates([rps] * minutes, [error] * minutes, budget)
     for t, b in enumerate(burn):
         seen = min(t + 1, BURN_WINDOW)
-        assert b == pytest.approx((error / 100 * seen + 0.001 * (BURN_WINDOW - seen)) / BURN_WINDOW / budget)
+        before = min(0.001, budget / 2)
+        assert b == pytest.approx((error / 100 * seen + before * (BURN_WINDOW - seen)) / BURN_WINDOW / budget)
 
 
 def test_a_burn_rate_needs_a_budget() -> None:
