@@ -20,7 +20,8 @@ add_note            some text
 apply_mitigation    a mitigation of the script's catalogue, not applied before; not resolved
 escalate            an alert has fired; not resolved; a policy or an explicit target
 change_severity     declared; not resolved; a known severity different from the current
-resolve             declared; not resolved yet
+resolve             declared; not resolved yet; the actor is the Incident Commander (a team
+                    without one is told so)
 write_postmortem    resolved; some text; valid action items; a root cause (service,
                     category) names a service of the world
 operate             a drill with a world; the world has the target and what the verb
@@ -28,7 +29,13 @@ operate             a drill with a world; the world has the target and what the 
 look                a drill with a world; evidence of a service the world has
 hypothesis          a drill with a world; a service it has and a category of the taxonomy
 reply               a stakeholder message that has arrived; some text
+chat                some text (a message in the incident channel)
+mark_timeline       the actor is the Scribe; a channel message not marked before
 ==================  =====================================================================
+
+The channel's actions and name are in ``drills/channel.py``.
+:data:`DESTRUCTIVE` names the generic verbs whose effect a team cannot simply take back
+(``drills/world/ops.py``), each with why: the web UI asks for a confirmation before them.
 
 ``look`` records what it showed (``drills/evidence.py``), so the answer is in the log.
 """
@@ -41,6 +48,7 @@ from typing import Annotated, Literal, TypedDict
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from drills import evidence
+from drills.channel import Chat, MarkTimeline, decide_channel
 from drills.errors import ActionRefused
 from drills.events import (
     DrillEvent,
@@ -77,16 +85,19 @@ from playbook.roles import Role, role_conflicts
 from playbook.templates import channel_name
 
 __all__ = [
+    "DESTRUCTIVE",
     "Acknowledge",
     "Action",
     "AddNote",
     "ApplyMitigation",
     "AssignRole",
     "ChangeSeverity",
+    "Chat",
     "Declare",
     "Escalate",
     "Hypothesis",
     "Look",
+    "MarkTimeline",
     "Operate",
     "PostUpdate",
     "ReleaseRole",
@@ -211,6 +222,18 @@ class Reply(_Action):
     text: str = Field(max_length=_TEXT)
 
 
+#: verb -> why a team cannot simply take it back (see ``drills/world/ops.py``'s table).
+DESTRUCTIVE: dict[str, str] = {
+    "rollback": "every replica is replaced by another version, a share at a time",
+    "restart": "every replica restarts: connections drop and each starts cold",
+    "scale": "fewer replicas take effect at once (more take two minutes)",
+    "failover": "traffic moves to the standby, and the service may be down while it switches",
+    "throttle": "requests past the limit are refused (429)",
+    "rotate_credential": "the old credential stops working for everyone still using it",
+    "block_client": "all of the client's traffic is refused",
+}
+
+
 Action = Annotated[
     Acknowledge
     | Declare
@@ -226,7 +249,9 @@ Action = Annotated[
     | Operate
     | Look
     | Hypothesis
-    | Reply,
+    | Reply
+    | Chat
+    | MarkTimeline,
     Field(discriminator="type"),
 ]
 action_adapter: TypeAdapter[Action] = TypeAdapter(Action)
@@ -360,6 +385,7 @@ def decide(
         case Resolve():
             _needs(state.declared, name, "the incident has not been declared yet")
             _needs(not state.resolved, name, "the incident is already resolved")
+            _only_the_commander(state, actor, name)
             return [(Resolved(**base, summary=action.summary), None)]
         case WritePostmortem():
             _needs(state.resolved, name, "resolve the incident before writing the postmortem")
@@ -384,7 +410,17 @@ def decide(
             return produced
         case Operate() | Look() | Hypothesis() | Reply():
             return _world_action(action, base, state, script, playbook, world)
+        case Chat() | MarkTimeline():
+            return decide_channel(action, at=at, actor=actor, incident_id=incident_id, state=state, script=script)
     raise ActionRefused(name, "unknown action")  # pragma: no cover - the union is exhaustive
+
+
+def _only_the_commander(state: DrillState, actor: str, action: str) -> None:
+    commanders = state.holders.get(Role.INCIDENT_COMMANDER, frozenset())
+    _needs(bool(commanders), action,
+           "the team has no Incident Commander: someone must take the role, and only they resolve")
+    _needs(actor in commanders, action,
+           f"only the Incident Commander ({', '.join(sorted(commanders))}) resolves the incident")
 
 
 def _escalate(

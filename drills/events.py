@@ -28,6 +28,11 @@ text)`` (the postmortem's structured root cause), ``stakeholder_message(message_
 channel, text)`` and ``stakeholder_replied(message_id, text)``. World events (alerts firing
 and resolving, the impact starting and stopping) have ``source: world``.
 
+The incident channel (a chat for the room): ``chat_posted(channel, text)`` (a message by the
+actor, to the channel named as the seeds name it) and ``timeline_marked(message_seq, author,
+text)`` (the Scribe marked the message at ``message_seq`` as a timeline entry; ``ref`` is
+that seq).
+
 The facilitator's room controls (``source: facilitator``): ``participant_removed(person,
 reason)`` (their cookie stops working; they cannot act or rejoin under that name),
 ``hint_sent(level, text)`` (a hint of the script's, to the room) and ``debrief_released``
@@ -67,6 +72,7 @@ from playbook.roles import Role
 
 __all__ = [
     "CLOCK_KINDS",
+    "ChatPosted",
     "DebriefReleased",
     "DrillEnded",
     "DrillEvent",
@@ -88,6 +94,7 @@ __all__ = [
     "SpeedChanged",
     "StakeholderMessage",
     "StakeholderReplied",
+    "TimelineMarked",
     "drill_event_adapter",
 ]
 
@@ -229,6 +236,23 @@ class PostmortemEdited(EventBase):
     text: str
 
 
+class ChatPosted(EventBase):
+    """The actor wrote ``text`` in the incident channel ``channel``."""
+
+    kind: Literal["chat_posted"] = "chat_posted"
+    channel: str
+    text: str
+
+
+class TimelineMarked(EventBase):
+    """The Scribe made the channel message at ``message_seq`` a timeline entry."""
+
+    kind: Literal["timeline_marked"] = "timeline_marked"
+    message_seq: int = Field(ge=1)
+    author: str
+    text: str
+
+
 DrillEvent = Annotated[
     ImpactStarted
     | AlertFired
@@ -262,7 +286,9 @@ DrillEvent = Annotated[
     | ParticipantRemoved
     | HintSent
     | DebriefReleased
-    | PostmortemEdited,
+    | PostmortemEdited
+    | ChatPosted
+    | TimelineMarked,
     Field(discriminator="kind"),
 ]
 drill_event_adapter: TypeAdapter[DrillEvent] = TypeAdapter(DrillEvent)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from drills.events import (
+    ChatPosted,
     DebriefReleased,
     DrillEnded,
     DrillPaused,
@@ -28,6 +29,7 @@ from drills.events import (
     SpeedChanged,
     StakeholderMessage,
     StakeholderReplied,
+    TimelineMarked,
 )
 from playbook.events import (
     Acknowledged,
@@ -165,6 +167,11 @@ def describe(record: Record) -> str:
             return "The facilitator released the debrief"
         case PostmortemEdited():
             return f"{who} saved postmortem revision {e.revision}"
+        case ChatPosted():
+            roles = f" ({', '.join(record.roles)})" if record.roles else ""
+            return f"{who}{roles} in #{e.channel}: {_short(e.text)}"
+        case TimelineMarked():
+            return f"{e.author}: {_short(e.text)} (timeline entry by {who})"
     return e.kind  # pragma: no cover - the union is exhaustive
 
 

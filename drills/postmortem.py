@@ -53,6 +53,7 @@ TIMELINE_KINDS = frozenset(
         "note_added",
         "resolved",
         "inject_delivered",
+        "timeline_marked",  # a channel message the Scribe made a timeline entry
     }
 )
 _CELL_SPLIT = re.compile(r"(?<!\\)\|")

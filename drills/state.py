@@ -13,6 +13,7 @@ from typing import Literal
 
 from drills.clock import Anchor
 from drills.events import (
+    ChatPosted,
     DebriefReleased,
     DrillEnded,
     DrillPaused,
@@ -30,6 +31,7 @@ from drills.events import (
     SpeedChanged,
     StakeholderMessage,
     StakeholderReplied,
+    TimelineMarked,
 )
 from playbook.context import AlertContext
 from playbook.events import (
@@ -51,7 +53,7 @@ from playbook.events import (
 )
 from playbook.roles import Role
 
-__all__ = ["AlertState", "Declaration", "DrillState", "Status", "replay"]
+__all__ = ["AlertState", "ChatMessage", "Declaration", "DrillState", "Status", "replay"]
 
 Status = Literal["ready", "running", "paused", "ended"]
 
@@ -81,6 +83,19 @@ class Declaration:
     severity: str
     title: str
     channel: str
+
+
+@dataclass
+class ChatMessage:
+    """A message of the incident channel; ``marked_by`` the Scribe who made it a timeline entry."""
+
+    seq: int
+    at: float
+    author: str
+    roles: tuple[Role, ...]
+    channel: str
+    text: str
+    marked_by: str | None = None
 
 
 @dataclass
@@ -114,6 +129,8 @@ class DrillState:
     replied: dict[str, float] = field(default_factory=dict)
     removed: set[str] = field(default_factory=set)
     debrief_released: bool = False
+    replies: list[tuple[float, StakeholderReplied]] = field(default_factory=list)
+    chat: dict[int, ChatMessage] = field(default_factory=dict)
 
     # -- questions ------------------------------------------------------------------------
     @property
@@ -235,11 +252,19 @@ class DrillState:
                 self.messages[event.message_id] = event
             case StakeholderReplied():
                 self.replied.setdefault(event.message_id, event.at)
+                self.replies.append((event.at, event))
             case ParticipantRemoved():
                 self.participants.pop(event.person, None)
                 self.removed.add(event.person)
             case DebriefReleased():
                 self.debrief_released = True
+            case ChatPosted():
+                self.chat[record.seq] = ChatMessage(
+                    record.seq, event.at, event.actor or "", record.roles, event.channel, event.text
+                )
+            case TimelineMarked():
+                if event.message_seq in self.chat:
+                    self.chat[event.message_seq].marked_by = event.actor
 
 
 def replay(records: Iterable[Record]) -> DrillState:

@@ -11,21 +11,26 @@ as ids and labels only. It never holds the truth or an inject that has not been 
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from drills.actions import DESTRUCTIVE, Action, AssignRole, Declare, Resolve, decide
+from drills.channel import Chat, MarkTimeline, channel_for
+from drills.errors import ActionRefused
 from drills.events import EvidenceViewed, InjectDelivered, Record
 from drills.narrative import clock_time, describe
+from drills.prefill import role_prefill
 from drills.scoring import ScoreReport, score_session
 from drills.session import DrillSession
 from drills.state import DrillState
 from drills.truth import remedies, true_severity
 from drills.world.ops import VERBS
 from playbook.events import AlertFired, MitigationApplied
+from playbook.roles import Role
 
 __all__ = [
+    "CHANNEL_MESSAGES",
     "EventsPage",
     "FacilitatorView",
     "ParticipantView",
@@ -35,10 +40,13 @@ __all__ = [
     "facilitator_view",
     "participant_view",
     "public_record",
+    "refusal",
 ]
 
 # Truth events: the facilitator sees them, participants never do.
 HIDDEN_KINDS = frozenset({"impact_started", "mitigated"})
+#: The channel messages a participant's view holds (the newest).
+CHANNEL_MESSAGES = 100
 
 
 class _View(BaseModel):
@@ -95,6 +103,10 @@ class ParticipantView(_View):
     messages: list[dict[str, Any]]
     prefill: dict[str, str]
     offset: int
+    channel: dict[str, Any] = {}
+    refusals: dict[str, str | None] = {}
+    role_refusals: dict[str, str | None] = {}
+    replies: list[dict[str, Any]] = []
 
 
 class FacilitatorView(_View):
@@ -214,31 +226,13 @@ def _incident(state: DrillState, session: DrillSession) -> dict[str, Any] | None
     }
 
 
-def _prefill(state: DrillState, session: DrillSession) -> dict[str, str]:
-    """Status-update text prefilled from the playbook's templates (the Comms Lead's form)."""
-    d = state.declaration
-    title = d.title if d else session.script.title
-    cadence = 30.0
-    if state.severity:
-        cadence = session.playbook.severity(state.severity).update_every_minutes or cadence
-    next_at = session.script.clock_start + timedelta(minutes=session.now() + cadence)
-    fields = {
-        "title": title,
-        "what_is_happening": "[what is happening]",
-        "impact": "[impact: who is affected, how many, since when]",
-        "what_we_are_doing": "[what we are doing]",
-        "next_update_at": next_at,
-    }
-    return {"status_update": session.playbook.template_set.render("status_update", **fields)}
-
-
 def catalog(session: DrillSession) -> list[dict[str, Any]]:
     """The generic action catalog: every verb on every service of the world (no hint of which)."""
     if session.script.world is None:
         return []
     targets = [s.name for s in session.script.world.services]
     return [
-        {"verb": verb, "label": label, "needs": need, "targets": targets}
+        {"verb": verb, "label": label, "needs": need, "targets": targets, "destructive": DESTRUCTIVE.get(verb)}
         for verb, (need, label) in VERBS.items()
     ]
 
@@ -256,6 +250,61 @@ def _looked_metrics(records: list[Record]) -> dict[str, dict[str, Any]]:
             values = {k: v[-1] for k, v in result.items() if isinstance(v, list) and v and k != "minute"}
             out[str(result.get("service"))] = {**values, "at": minutes[-1]}
     return out
+
+
+def _channel(state: DrillState, session: DrillSession) -> dict[str, Any]:
+    """The incident channel: its name now and its newest messages."""
+    start = session.script.clock_start
+    messages = list(state.chat.values())[-CHANNEL_MESSAGES:]
+    return {
+        "name": channel_for(state, start, session.now()),
+        "named": state.declared,
+        "messages": [
+            {"seq": m.seq, "at": m.at, "time": clock_time(start, m.at), "author": m.author,
+             "roles": [str(r) for r in m.roles], "channel": m.channel, "text": m.text, "marked_by": m.marked_by}
+            for m in messages
+        ],
+    }
+
+
+def refusal(session: DrillSession, name: str | None, action: Action) -> str | None:
+    """Why the engine would refuse ``action`` by ``name`` now (None: it would not).
+
+    A dry run of :func:`~drills.actions.decide` (pure: nothing is recorded), so a control the
+    page disables gives exactly the reason the engine would.
+    """
+    if name is None:
+        return "join the drill first"
+    with session.lock:
+        try:
+            decide(action, actor=name, at=session.now(), state=session.state, script=session.script,
+                   playbook=session.playbook, incident_id=session.incident_id, world=session.world)
+        except ActionRefused as exc:
+            return exc.reason
+    return None
+
+
+def _refusals(session: DrillSession, name: str | None) -> dict[str, str | None]:
+    """Why each control of the page cannot work now, by action (None: it can)."""
+    state = session.state
+    probes: dict[str, Action] = {
+        "chat": Chat(text="-"),
+        "declare": Declare(severity=session.playbook.severity_order[0], title="-"),
+        "resolve": Resolve(),
+    }
+    unmarked = [m.seq for m in state.chat.values() if m.marked_by is None]
+    if unmarked:
+        probes["mark_timeline"] = MarkTimeline(message_seq=unmarked[0])
+    out = {key: refusal(session, name, action) for key, action in probes.items()}
+    out["operate"] = out["chat"] or ("the incident is resolved" if state.resolved else None)
+    return out
+
+
+def _role_refusals(session: DrillSession, name: str | None) -> dict[str, str | None]:
+    """Why ``name`` cannot claim each role they do not hold (held by others, the IC's rules)."""
+    held = session.state.roles_of(name)
+    return {role.value: refusal(session, name, AssignRole(person=name or "", role=role.value))
+            for role in Role if role not in held}
 
 
 def participant_view(session: DrillSession, name: str | None = None, *, feed: int = 200) -> ParticipantView:
@@ -282,6 +331,7 @@ def participant_view(session: DrillSession, name: str | None = None, *, feed: in
             for a in state.alerts.values()
         ]
         metrics: dict[str, dict[str, Any]] = _looked_metrics(records)
+        start = script.clock_start
         for r in records:
             e = r.event
             if isinstance(e, InjectDelivered) and e.inject_type == "metrics" and not e.facilitator_only:
@@ -313,16 +363,24 @@ def participant_view(session: DrillSession, name: str | None = None, *, feed: in
             ],
             catalog=catalog(session),
             hypotheses=[
-                {"at": at, "by": h.actor, "service": h.service, "category": h.category, "text": h.text}
+                {"at": at, "time": clock_time(start, at), "by": h.actor, "service": h.service,
+                 "category": h.category, "text": h.text}
                 for at, h in state.hypotheses
             ],
             messages=[
-                {"message_id": m.message_id, "at": m.at, "sender": m.sender, "channel": m.channel, "text": m.text,
-                 "answered": m.message_id in state.replied}
+                {"message_id": m.message_id, "at": m.at, "time": clock_time(start, m.at), "persona": m.persona,
+                 "sender": m.sender, "channel": m.channel, "text": m.text, "answered": m.message_id in state.replied}
                 for m in state.messages.values()
             ],
-            prefill=_prefill(state, session),
+            replies=[
+                {"message_id": r.message_id, "at": at, "time": clock_time(start, at), "by": r.actor, "text": r.text}
+                for at, r in state.replies
+            ],
+            prefill=role_prefill(state, session, metrics),
             offset=state.last_seq,
+            channel=_channel(state, session),
+            refusals=_refusals(session, name),
+            role_refusals=_role_refusals(session, name),
         )
 
 

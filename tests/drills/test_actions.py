@@ -39,8 +39,10 @@ def refused(d: Drill, actor: str, action: Action, reason: str) -> None:
 
 
 def declared(d: Drill) -> Drill:
+    """Paged, acknowledged and declared by alice, the Incident Commander (who alone resolves)."""
     d.at(17).act("alice", Acknowledge())
     d.act("alice", Declare(severity="SEV2", title="Checkout errors"))
+    d.act("alice", AssignRole(person="alice", role=IC))
     return d
 
 

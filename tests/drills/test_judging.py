@@ -57,7 +57,7 @@ def world_play(d: Drill, **changes: Any) -> dict[str, CriterionScore]:
         "looks": (17.0, 17.5, 18.0, 18.5), "hypotheses": ((20.0, "order-service", "code_change"),),
         "status_page": 23.0, "updates": (24.0,), "text": None, "ops": ((27.0, "bob", ROLLBACK),),
         "notes": (20.0, 29.0, 33.0), "resolve": 35.0, "postmortem": 60.0,
-        "root_cause": ("order-service", "code_change"), "extra": (),
+        "root_cause": ("order-service", "code_change"), "extra": (), "resolver": "alice",
     }
     plan.update(changes)
     steps: list[tuple[float, str, Action | Callable[[float], Action]]] = []
@@ -81,7 +81,7 @@ def world_play(d: Drill, **changes: Any) -> dict[str, CriterionScore]:
     steps += [(at, who, op) for at, who, op in plan["ops"]]
     steps += [(at, "dave", AddNote(text=f"note at {at}")) for at in plan["notes"]]
     steps += list(plan["extra"])
-    steps.append((plan["resolve"], "alice", Resolve()))
+    steps.append((plan["resolve"], plan["resolver"], Resolve()))  # the IC alone resolves
     for at, actor, action in sorted(steps, key=lambda s: s[0]):
         d.at(at)
         _answer(d)
@@ -167,7 +167,8 @@ def test_an_ic_hand_over_keeps_the_separation_and_binds_the_new_ic(world_drill: 
     hand_over = ((25.0, "alice", ReleaseRole(person="alice", role="Incident Commander")),
                  (25.5, "alice", AssignRole(person="carol", role="Incident Commander")))
     # alice rolls back after handing over: she is no longer the IC, so nothing is lost.
-    fine = world_play(world_drill, extra=hand_over, ops=((27.0, "alice", ROLLBACK),))["ic_separation"]
+    fine = world_play(world_drill, extra=hand_over, ops=((27.0, "alice", ROLLBACK),), resolver="carol")
+    fine = fine["ic_separation"]
     assert fine.points == fine.max
 
 
@@ -175,5 +176,5 @@ def test_after_a_hand_over_the_new_ic_operating_costs_half(book: Playbook) -> No
     d = Drill(find_script("conn-pool-leak", playbook=book), book).start()
     hand_over = ((25.0, "alice", ReleaseRole(person="alice", role="Incident Commander")),
                  (25.5, "alice", AssignRole(person="carol", role="Incident Commander")))
-    score = world_play(d, extra=hand_over, ops=((27.0, "carol", ROLLBACK),))["ic_separation"]
+    score = world_play(d, extra=hand_over, ops=((27.0, "carol", ROLLBACK),), resolver="carol")["ic_separation"]
     assert score.points == score.max * 0.5 and "the IC ran 1 mitigation" in score.explanation

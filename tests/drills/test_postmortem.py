@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from drills.actions import Acknowledge, Declare, Resolve
+from drills.actions import Acknowledge, AssignRole, Declare, Resolve
 from drills.postmortem import draft_postmortem, filled_sections, parse_action_items
 from playbook.templates import POSTMORTEM_SECTIONS, missing_sections
 from tests.drills.conftest import Drill
@@ -16,6 +16,7 @@ from tests.drills.conftest import Drill
 def test_the_draft_has_every_section_and_the_timeline_but_no_truth(drill: Drill) -> None:
     drill.at(17).act("alice", Acknowledge())
     drill.at(19).act("alice", Declare(severity="SEV2", title="Checkout errors"))
+    drill.act("alice", AssignRole(person="alice", role="Incident Commander"))
     drill.at(40).act("alice", Resolve())
     s = drill.session
     text = draft_postmortem(s.records(), s.state, s.script, s.playbook)

@@ -73,8 +73,8 @@ def play(d: Drill, **changes: Any) -> dict[str, CriterionScore]:
         steps.append((at, plan["mitigator"], ApplyMitigation(mitigation=mitigation)))
     for at in plan["notes"]:
         steps.append((at, plan["note_by"], AddNote(text=f"note at {at}")))
-    if plan["resolve"] is not None:
-        steps.append((plan["resolve"], "alice", Resolve()))
+    if plan["resolve"] is not None and plan["roles"] is not None:  # only an IC resolves
+        steps.append((plan["resolve"], plan["ic"], Resolve()))
     for at, actor, action in sorted(steps, key=lambda s: s[0]):
         d.at(at).act(actor, action)
     if plan["postmortem"] is not None and d.session.state.resolved:
