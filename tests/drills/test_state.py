@@ -15,8 +15,10 @@ from drills.actions import (
     ApplyMitigation,
     AssignRole,
     ChangeSeverity,
+    Chat,
     Declare,
     Escalate,
+    MarkTimeline,
     PostUpdate,
     ReleaseRole,
     Resolve,
@@ -50,6 +52,8 @@ actions: st.SearchStrategy[Action] = st.one_of(
     st.builds(ChangeSeverity, severity=st.sampled_from(["SEV1", "SEV2", "SEV3"])),
     st.builds(Resolve),
     st.builds(WritePostmortem, text=st.just(PM)),
+    st.builds(Chat, text=st.sampled_from(["", "is it the deploy?"])),
+    st.builds(MarkTimeline, message_seq=st.integers(1, 40)),
 )
 steps = st.lists(
     st.tuples(st.floats(0, 12), st.sampled_from(PEOPLE), actions | st.sampled_from(["pause", "resume", "speed"])),

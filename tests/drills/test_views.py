@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
 
+from drills.actions import DESTRUCTIVE, AssignRole, Look
 from drills.autopilot import PROFILES, plan
+from drills.channel import Chat, MarkTimeline
 from drills.clock import VirtualClock
+from drills.library import find_script
 from drills.script import DrillScript
 from drills.session import DrillSession
 from drills.store import Store
 from drills.views import events_since, facilitator_view, participant_view
+from drills.world.ops import VERBS
 from playbook.model import Playbook
 from playbook.rubric import default_rubric
 from tests.drills.conftest import Drill
@@ -137,3 +142,61 @@ def test_an_alert_cannot_be_facilitator_only(drill: Drill) -> None:
     with pytest.raises((ActionRefused, DrillbitError, ValueError), match="cannot be facilitator_only"):
         drill.at(5).session.inject({"id": "a-1", "at": 0, "type": "alert", "summary": "x",
                                     "context": {"service": "payments"}, "facilitator_only": True})
+
+
+# -- the team panels' data ------------------------------------------------------------------
+
+def test_the_view_holds_the_channel_with_its_name_authors_roles_and_marks(drill: Drill) -> None:
+
+    drill.act("dave", AssignRole(person="dave", role="Scribe"))
+    (message,) = drill.at(5).act("dave", Chat(text="starting the timeline"))
+    drill.act("dave", MarkTimeline(message_seq=message.seq))
+    channel = participant_view(drill.session, "bob").channel
+    assert channel["name"] == "incident-2026-04-15" and channel["named"] is False
+    assert channel["messages"] == [{
+        "seq": message.seq, "at": 5.0, "time": "14:17", "author": "dave", "roles": ["Scribe"],
+        "channel": "incident-2026-04-15", "text": "starting the timeline", "marked_by": "dave",
+    }]
+
+
+def test_refusal_reasons_are_the_engines_own(stage: Callable[..., Drill]) -> None:
+
+    d = stage()
+    d.session.join("alice")
+    d.session.join("bob")
+    waiting = participant_view(d.session, "alice").refusals
+    assert waiting["declare"] == waiting["chat"] == "the drill has not started yet"
+    d.session.start()
+    view = participant_view(d.session, "alice")
+    assert view.refusals["chat"] is None and view.refusals["declare"] is None
+    assert view.refusals["resolve"] == "the incident has not been declared yet"
+    d.act("alice", AssignRole(person="alice", role="Incident Commander"))
+    bob = participant_view(d.session, "bob")
+    assert bob.role_refusals["Incident Commander"] == "only one Incident Commander is allowed (have alice, bob)"
+    assert bob.role_refusals["Scribe"] is None
+    assert "Incident Commander" not in participant_view(d.session, "alice").role_refusals  # she holds it
+    d.session.end()
+    assert participant_view(d.session, "bob").refusals["chat"] == "the drill has ended"
+
+
+def test_the_catalog_marks_the_verbs_a_team_cannot_take_back(drill: Drill) -> None:
+
+    assert set(DESTRUCTIVE) <= set(VERBS)
+    # ops.py's table: these replace or restart replicas, move traffic, or refuse requests.
+    for verb in ("rollback", "restart", "failover", "throttle", "block_client"):
+        assert DESTRUCTIVE[verb]
+    for verb in ("toggle_flag", "set_config", "set_timeout", "resize_pool"):
+        assert verb not in DESTRUCTIVE
+
+
+def test_the_comms_update_is_prefilled_with_what_the_team_observed_and_prompts_for_the_rest(book: Playbook) -> None:
+    d = Drill(find_script("conn-pool-leak", playbook=book), book).start()
+    d.at(20)
+    before = participant_view(d.session, "carol").prefill["status_update"]
+    assert "[impact: who is affected, how many, since when]" in before  # nobody has looked yet
+    (look,) = d.act("bob", Look(evidence="metrics", service="order-service"))
+    errors = look.event.result["error_rate"][-1]  # type: ignore[union-attr]  # what bob was shown
+    after = participant_view(d.session, "carol").prefill["status_update"]
+    assert f"order-service: errors {round(errors, 1):g}%" in after
+    firing = [a.summary for a in d.session.state.alerts.values() if a.pages and a.resolved_at is None]
+    assert firing and all(summary in after for summary in firing)
