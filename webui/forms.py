@@ -6,17 +6,19 @@ so a form can never do more than the JSON API; these functions only reshape flat
 
 from __future__ import annotations
 
+import math
 import re
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from drills.actions import Action, action_adapter
 from drills.world.ops import VERBS
+from playbook.context import AlertContext
 from playbook.errors import InvalidDefinition
 from webui.security import CSRF_FIELD
 
-__all__ = ["action_from_form", "inject_from_form", "inject_from_request", "inject_id"]
+__all__ = ["action_from_form", "inject_from_form", "inject_from_request", "inject_id", "observation_from_form"]
 
 # Optional fields a form sends empty when the user leaves them blank.
 _BLANK_MEANS_DEFAULT = {"alert_id", "target", "person", "param", "service", "text", "level", "name"}
@@ -29,12 +31,13 @@ def action_from_form(form: Mapping[str, str], *, actor: str) -> Action:
     """The action a participant's form describes.
 
     A role form without ``person`` is about the actor themself; a ``prefix`` field labels a
-    note (``Decision: roll back``).
+    note (``Decision: roll back``); ``confirm`` (a destructive action's confirmation) is the
+    route's business, not the action's.
     """
     data: dict[str, Any] = {
         key: value
         for key, value in form.items()
-        if key != CSRF_FIELD and not (key in _BLANK_MEANS_DEFAULT and not value.strip())
+        if key not in (CSRF_FIELD, "confirm") and not (key in _BLANK_MEANS_DEFAULT and not value.strip())
     }
     if data.get("type") in ("assign_role", "release_role") and "person" not in data:
         data["person"] = actor
@@ -62,6 +65,40 @@ def _operation_param(data: dict[str, Any]) -> None:
         data["key"], data["value"] = key.strip(), value.strip()
     else:
         data[need] = param
+
+
+_OBSERVED = ("error_rate", "latency_p99_ms", "affected_users_pct", "duration_minutes")
+
+
+def observation_from_form(
+    form: Mapping[str, str], dependents: Sequence[str], *, services: Sequence[str]
+) -> AlertContext | None:
+    """What a participant observed, as the classifier's input (None: nothing entered yet).
+
+    The service must be one of the drill's; blank numbers are 0 and unticked boxes false,
+    as in an alert that does not report them. Out-of-range numbers fail the context's own
+    validation (422).
+    """
+    numbers = {name: _number(form, name) for name in _OBSERVED}
+    for name, value in numbers.items():
+        if value is not None and not math.isfinite(value):
+            raise InvalidDefinition(f"{name} must be a finite number", field=name)
+    flags = {name: bool(form.get(name)) for name in _CHECKS}
+    if all(v is None for v in numbers.values()) and not any(flags.values()) and not dependents:
+        return None
+    service = form.get("service", "").strip()
+    if service not in services:
+        raise InvalidDefinition(f"no service {service[:40]!r} in this drill (known: {', '.join(services)})",
+                                field="service")
+    unknown = [d for d in dependents if d not in services]
+    if unknown:
+        raise InvalidDefinition(f"no service {unknown[0][:40]!r} in this drill", field="dependent")
+    return AlertContext(
+        service=service,
+        dependent_services=tuple(dict.fromkeys(d for d in dependents if d != service)),
+        **{name: value for name, value in numbers.items() if value is not None},
+        **flags,
+    )
 
 
 def inject_id(name: str) -> str:

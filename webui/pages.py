@@ -48,7 +48,14 @@ INJECT_TYPES = {
     "deploy": "Deployment event",
     "metrics": "Metric snapshot",
 }
-PARTICIPANT_PANELS = ("status", "incident", "alerts", "metrics", "roster", "timeline", "controls")
+PARTICIPANT_PANELS = (
+    "status", "incident", "alerts", "metrics", "roster", "timeline", "controls",
+    "channel",  # h12chan: the incident channel
+    "triage",  # h12chan: observations, the playbook's verdict, declare
+    "hypotheses",  # h12chan: the team's board
+    "actions",  # h12chan: the generic catalog, destructive verbs confirmed
+    "inbox",  # h12chan: stakeholders' messages and replies
+)
 FACILITATOR_PANELS = ("status", "controls", "roster", "upcoming", "score", "timeline", "world", "hints")
 #: The workspace's tabs (key, label): the pager, then the evidence panels of webui.workspace.
 WORKSPACE_TABS = (

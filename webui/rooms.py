@@ -37,6 +37,7 @@ __all__ = [
     "create_room",
     "deliver_inject",
     "ensure_space",
+    "is_participant",
     "join_room",
     "links",
     "postmortem_export",
@@ -109,6 +110,14 @@ def join_room(services: Services, session: DrillSession, raw_name: str) -> str:
         record = session.join(name)
     services.hub.poke(session.id)
     return record.actor or name
+
+
+def is_participant(session: DrillSession, name: str | None) -> bool:
+    """Whether ``name`` has joined ``session`` (and has not been removed from it)."""
+    if name is None:
+        return False
+    with session.lock:
+        return name in session.state.participants
 
 
 def links(base_url: str, services: Services, session: DrillSession, key: str) -> Links:

@@ -10,10 +10,15 @@
 - CSRF uses the double-submit pattern: a random ``csrftoken`` cookie that every unsafe
   browser request must echo in a form field or the ``X-CSRF-Token`` header.
 
+- A participant's personal rejoin link carries a rejoin token: the same HMAC over the room
+  and the name, made for another purpose (``j1:``), so the link opens the room as that
+  participant in another browser (and sets the participant cookie there) but is never a
+  participant token, and a token of one room is worthless in another.
+
 - A facilitator's sign-in is a signed token (``f1:EXPIRY:TOKEN-DIGEST``) in an HttpOnly,
   SameSite=Strict cookie: it expires, and changing the admin token signs everyone out.
 
-Every signed value starts with a purpose (``p1:``, ``r1:``, ``f1:``) so a token made for one
+Every signed value starts with a purpose (``p1:``, ``j1:``, ``r1:``, ``f1:``) so a token made for one
 use is never accepted for another.
 """
 
@@ -37,6 +42,8 @@ __all__ = [
     "participant_token",
     "receiver_claim",
     "receiver_token",
+    "rejoin_of",
+    "rejoin_token",
     "sign",
     "unsign",
 ]
@@ -46,6 +53,7 @@ CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 
 _PARTICIPANT = "p1"
+_REJOIN = "j1"
 _RECEIVER = "r1"
 _FACILITATOR = "f1"
 
@@ -87,25 +95,44 @@ def unsign(secret: bytes, signed: str) -> str | None:
     return value
 
 
-def participant_token(secret: bytes, room: str, name: str) -> str:
-    """The token that says "this is ``name`` in ``room``" (cookie-safe characters only)."""
-    return sign(secret, f"{_PARTICIPANT}:{room}:{_b64(name.encode())}")
+def _name_token(secret: bytes, purpose: str, room: str, name: str) -> str:
+    return sign(secret, f"{purpose}:{room}:{_b64(name.encode())}")
 
 
-def participant_of(secret: bytes, room: str, token: str) -> str | None:
-    """The display name a participant token carries for ``room``, or None."""
+def _name_of(secret: bytes, purpose: str, room: str, token: str) -> str | None:
     value = unsign(secret, token)
     if value is None:
         return None
-    purpose, _, rest = value.partition(":")
+    token_purpose, _, rest = value.partition(":")
     token_room, _, encoded = rest.partition(":")
-    if purpose != _PARTICIPANT or token_room != room:
+    if token_purpose != purpose or token_room != room:
         return None
     raw = _unb64(encoded)
     try:
         return None if raw is None else raw.decode()
     except UnicodeDecodeError:
         return None
+
+
+def participant_token(secret: bytes, room: str, name: str) -> str:
+    """The token that says "this is ``name`` in ``room``" (cookie-safe characters only)."""
+    return _name_token(secret, _PARTICIPANT, room, name)
+
+
+def participant_of(secret: bytes, room: str, token: str) -> str | None:
+    """The display name a participant token carries for ``room``, or None."""
+    return _name_of(secret, _PARTICIPANT, room, token)
+
+
+def rejoin_token(secret: bytes, room: str, name: str) -> str:
+    """The token of ``name``'s personal rejoin link to ``room`` (URL-safe characters only)."""
+    return _name_token(secret, _REJOIN, room, name)
+
+
+def rejoin_of(secret: bytes, room: str, token: str) -> str | None:
+    """The display name a rejoin token carries for ``room``, or None (forged, another room's,
+    or a token made for another purpose)."""
+    return _name_of(secret, _REJOIN, room, token)
 
 
 def receiver_token(secret: bytes, room: str, generation: int) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from playbook.roles import Role
+from webui.pages import PARTICIPANT_PANELS
 from tests.webui.conftest import Harness, bearer
 
 
@@ -67,7 +68,9 @@ def test_a_whole_drill_played_through_the_pages_scores_points(harness: Harness) 
     assert alice.act(room.id, type="add_note", prefix="Decision", text="switch processor").status_code == 204
     assert bob.act(room.id, type="look", evidence="dependencies").status_code == 204
     assert bob.act(room.id, type="hypothesis", service="payco", category="dependency").status_code == 204
-    assert bob.act(room.id, type="operate", verb="failover", target="payments").status_code == 204
+    confirm = bob.act(room.id, type="operate", verb="failover", target="payments")
+    assert confirm.status_code == 200 and "Yes, failover payments" in confirm.text  # destructive: asks first
+    assert bob.act(room.id, type="operate", verb="failover", target="payments", confirm="yes").status_code == 200
     harness.minutes(room, 10)
     assert alice.act(room.id, type="resolve", summary="switched").status_code == 204
     page = alice.get(f"/rooms/{room.id}").text
@@ -103,7 +106,8 @@ def test_the_live_stream_sends_every_panel_as_server_sent_events(harness: Harnes
     stream = alice.get(f"/rooms/{room.id}/stream")
     assert stream.headers["content-type"].startswith("text/event-stream")
     events = [line.removeprefix("event: ") for line in stream.text.splitlines() if line.startswith("event: ")]
-    assert events == ["status", "incident", "alerts", "metrics", "roster", "timeline", "controls"]
+    assert set(events) == set(PARTICIPANT_PANELS) and len(events) == len(PARTICIPANT_PANELS)
+    assert {"status", "timeline", "controls", "channel", "triage", "hypotheses", "actions", "inbox"} <= set(events)
     assert stream.text.startswith("retry: 1000")
 
 
