@@ -127,3 +127,34 @@ def test_nothing_a_participant_receives_holds_the_truth(harness: Harness) -> Non
     for fault in world.faults:
         assert fault.description not in received and f'"{fault.kind}"' not in received
     assert "Root cause:" not in received and "red_herrings" not in received
+
+
+def test_no_team_panel_nor_answer_a_participant_can_reach_holds_the_truth(harness: Harness) -> None:
+    room = harness.open_room()
+    alice, bob = harness.participant(room, "alice"), harness.participant(room, "bob")
+    alice.act(room.id, type="assign_role", role=Role.INCIDENT_COMMANDER.value)
+    bob.act(room.id, type="assign_role", role=Role.SCRIBE.value)
+    harness.minutes(room, 12)
+    alice.act(room.id, type="chat", text="what do we see?")
+    bob.act(room.id, type="hypothesis", service="payments", category="code_change")
+    alice.act(room.id, type="declare", severity="SEV2", title="Payments failing")
+    harness.minutes(room, 40)  # stakeholders write in
+    received = [
+        alice.get(f"/rooms/{room.id}").text,
+        bob.get(f"/rooms/{room.id}/stream").text,
+        bob.get(f"/rooms/{room.id}/triage", params={"service": "payco", "error_rate": "62"}).text,
+        bob.act(room.id, type="operate", verb="failover", target="payments").text,
+        bob.act(room.id, type="operate", verb="failover", target="payments", confirm="yes").text,
+        bob.get(f"/rooms/{room.id}/rejoin").text,
+        alice.get(f"/rooms/{room.id}").text,
+    ]
+    text = "\n".join(received)
+    assert "Stakeholders" in text and "what do we see?" in text
+    session = harness.services.manager.get(room.id)
+    assert session.state.messages, "a stakeholder should have written by minute 52"
+    world = session.script.world
+    assert world is not None
+    for fault in world.faults:
+        assert fault.description not in text and fault.id not in text
+    assert "red_herring" not in text and "remedies" not in text
+    assert session.script.truth.root_cause not in text and "Root cause:" not in text
