@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 from playbook.roles import Role
-from webui.pages import PARTICIPANT_PANELS
 from tests.webui.conftest import Harness, bearer
+from webui.pages import PARTICIPANT_PANELS
 
 
 def test_a_stranger_gets_the_join_form_not_the_room(harness: Harness) -> None:
