@@ -92,6 +92,9 @@ def test_a_facilitator_and_two_participants_play_a_drill_to_its_score(server: st
             bob.locator("#form-operate select[name=verb]").select_option("failover")
             bob.locator("#form-operate select[name=target]").select_option("payments")
             bob.locator("#form-operate").get_by_role("button", name="Run").click()
+            confirm = bob.get_by_role("button", name="Yes, failover payments")  # a destructive verb
+            expect(confirm).to_be_focused()
+            confirm.click()
             expect(alice.locator("#timeline")).to_contain_text("bob ran: failover payments")
             shoot(bob, "participant-technical-lead")
             alice.get_by_label("Resolution summary").fill("Switched to the secondary processor")
