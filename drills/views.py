@@ -7,6 +7,11 @@ briefing and services, the records that reached the team, redacted (no inject id
 impact-stopped truth events, no reaction/script distinction), and the mitigation catalogue
 as ids and labels only. It never holds the truth or an inject that has not been delivered;
 ``tests/drills/test_views.py`` checks that on every shipped drill.
+
+The team's panels read it too: the incident channel (its name and newest messages), the
+hypotheses, stakeholder messages and replies, the generic catalog with the verbs that ask for
+a confirmation, and, for each control the page offers, why the engine would refuse it now
+(:func:`refusal`, a dry run of ``decide``), so a disabled control says the engine's reason.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from drills.actions import DESTRUCTIVE, Action, AssignRole, Declare, Resolve, decide
+from drills.actions import DESTRUCTIVE, Action, AssignRole, Declare, Hypothesis, Reply, Resolve, decide
 from drills.channel import Chat, MarkTimeline, channel_for
 from drills.errors import ActionRefused
 from drills.events import EvidenceViewed, InjectDelivered, Record
@@ -295,6 +300,10 @@ def _refusals(session: DrillSession, name: str | None) -> dict[str, str | None]:
     unmarked = [m.seq for m in state.chat.values() if m.marked_by is None]
     if unmarked:
         probes["mark_timeline"] = MarkTimeline(message_seq=unmarked[0])
+    if session.script.world is not None:
+        probes["hypothesis"] = Hypothesis(service=session.script.world.names[0], category="code_change")
+    if state.messages:
+        probes["reply"] = Reply(message_id=next(iter(state.messages)), text="-")
     out = {key: refusal(session, name, action) for key, action in probes.items()}
     out["operate"] = out["chat"] or ("the incident is resolved" if state.resolved else None)
     return out
