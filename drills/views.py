@@ -20,7 +20,16 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from drills.actions import DESTRUCTIVE, Action, AssignRole, Declare, Hypothesis, Reply, Resolve, decide
+from drills.actions import (
+    DESTRUCTIVE,
+    Action,
+    AssignRole,
+    Declare,
+    Hypothesis,
+    Reply,
+    Resolve,
+    decide,
+)
 from drills.channel import Chat, MarkTimeline, channel_for
 from drills.errors import ActionRefused
 from drills.events import EvidenceViewed, InjectDelivered, Record
