@@ -60,3 +60,14 @@ def test_names_are_unique_ignoring_case_so_a_rejoin_is_the_only_way_back_in(harn
     harness.participant(room, "alice")
     again = harness.browser().post("/join", data={"code": room.code, "name": "ALICE"})
     assert again.status_code == 409 and "taken" in again.text
+
+
+def test_wrong_rejoin_links_count_as_guesses_and_then_even_the_right_one_is_429(harness: Harness) -> None:
+    room = harness.open_room()
+    alice = harness.participant(room, "alice")
+    link = rejoin_link(alice.get(f"/rooms/{room.id}/rejoin").text)
+    guesser = harness.browser()
+    limit = harness.services.settings.guesses_per_minute
+    for i in range(limit):
+        assert guesser.get(f"/rooms/{room.id}/rejoin/j1.wrong{i}").status_code == 403
+    assert guesser.get(link).status_code == 429
