@@ -158,3 +158,19 @@ def test_no_team_panel_nor_answer_a_participant_can_reach_holds_the_truth(harnes
         assert fault.description not in text and fault.id not in text
     assert "red_herring" not in text and "remedies" not in text
     assert session.script.truth.root_cause not in text and "Root cause:" not in text
+
+
+def test_the_comms_lead_can_refill_an_update_from_what_the_team_has_seen_since(harness: Harness) -> None:
+    room = harness.open_room()
+    carol, bob = harness.participant(room, "carol"), harness.participant(room, "bob")
+    carol.act(room.id, type="assign_role", role=Role.COMMS_LEAD.value)
+    carol.act(room.id, type="declare", severity="SEV1", title="Payments failing")
+    harness.minutes(room, 6)
+    assert "[impact: who is affected" in carol.get(f"/rooms/{room.id}/prefill", params={"box": "comms-status"}).text
+    bob.act(room.id, type="look", evidence="metrics", service="checkout")
+    look = harness.services.manager.get(room.id).records()[-1]
+    errors = look.event.result["error_rate"][-1]  # type: ignore[union-attr]  # what bob was shown
+    box = carol.get(f"/rooms/{room.id}/prefill", params={"box": "comms-status"})
+    assert box.status_code == 200 and box.text.startswith('<textarea name="text" id="comms-status" rows="7">')
+    assert f"checkout: errors {round(errors, 1):g}%" in box.text and "hx-preserve" not in box.text
+    assert carol.get(f"/rooms/{room.id}/prefill", params={"box": "elsewhere"}).status_code == 422

@@ -10,6 +10,8 @@ no route of this module can show the truth, the upcoming injects or the score.
   answers htmx with a receipt for the actions panel.
 - ``GET /triage`` classifies what the participant observed with the playbook's own
   classifier and shows its verdict, rule and reason (the team then declares).
+- ``GET /prefill?box=...`` refills a Comms Lead's update box from what the team has seen
+  by now (the box keeps what was typed otherwise).
 - ``GET /rejoin`` shows the participant their personal rejoin link; ``GET /rejoin/TOKEN``
   opens the room as them in another browser. A forged token, one of another room, or one of
   a participant no longer in the room is 403 and counts as a guess.
@@ -17,7 +19,7 @@ no route of this module can show the truth, the upcoming injects or the score.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Path, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
@@ -26,7 +28,7 @@ from starlette.concurrency import run_in_threadpool
 from drills.actions import DESTRUCTIVE, Operate
 from drills.errors import ActionRefused
 from drills.narrative import clock_time
-from drills.views import refusal
+from drills.views import participant_view, refusal
 from webui.deps import (
     CsrfDep,
     Participant,
@@ -137,6 +139,15 @@ def triage(request: Request, participant: ParticipantPageDep) -> Response:
             "tier": room.playbook.classifier.tier_of(observed.service),
         }
     return templates().TemplateResponse(request, "participant/_triage_verdict.html", context)
+
+
+@router.get("/prefill", response_class=HTMLResponse)
+def prefill(
+    request: Request, participant: ParticipantPageDep, box: Literal["comms-status", "comms-internal"]
+) -> Response:
+    """A Comms Lead's update box, refilled from what the team has observed by now."""
+    text = participant_view(participant.session, participant.name).prefill["status_update"]
+    return templates().TemplateResponse(request, "participant/_prefill.html", {"box": box, "text": text})
 
 
 @router.get("/rejoin", response_class=HTMLResponse)
