@@ -1,6 +1,7 @@
 """The incident channel in real browsers (Debian's chromium): a message reaches the other
 participant's page within a second, what the other is typing (and their focus) survives the
-re-render it causes, and the Scribe's mark shows on both pages. Waiting is Playwright's
+re-render it causes, a select keeps its choice when someone else's action re-renders it, and
+the Scribe's mark shows on both pages. Waiting is Playwright's
 auto-waiting ``expect`` only."""
 
 from __future__ import annotations
@@ -49,7 +50,10 @@ def test_a_message_reaches_the_other_page_at_once_without_wiping_what_it_is_typi
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
         try:
             alice = _join(browser, server, created["join_code"], "alice", "Incident Commander")
+            alice.locator("#claim-role").select_option("Communications Lead")  # chosen, not claimed yet
             dave = _join(browser, server, created["join_code"], "dave", "Scribe")
+            expect(alice.locator("#panel-roles")).to_contain_text("Scribe (held by dave)")  # re-rendered
+            expect(alice.locator("#claim-role")).to_have_value("Communications Lead")  # her choice kept
             dave.locator("#chat-text").fill("half a thought")  # dave is typing, his focus in the box
             alice.locator("#chat-text").fill("Is payco down for anyone else?")
             clicked = time.monotonic()

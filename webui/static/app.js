@@ -192,4 +192,32 @@
       event.preventDefault();
     }
   });
+
+  // -- Selects keep the participant's choice across a re-render (h12chan). ------------------
+  // A panel re-sent by the stream (someone else acted) would reset every select to its
+  // first option; each select found again (by id, else name and place) gets back the
+  // option that was chosen, if the new panel still offers it (enabled).
+  var choices = [];
+  document.addEventListener("htmx:sseBeforeMessage", function (event) {
+    var target = event.target;
+    choices = [];
+    target.querySelectorAll("select:not([hx-preserve])").forEach(function (sel) {
+      var where = locate(target, sel);
+      if (where) {
+        choices.push({ target: target, where: where, values: Array.prototype.map.call(sel.selectedOptions, function (o) { return o.value; }) });
+      }
+    });
+  });
+  document.addEventListener("htmx:sseMessage", function (event) {
+    choices.forEach(function (kept) {
+      if (kept.target !== event.target) { return; }
+      var sel = find(kept.target, kept.where);
+      if (!sel || sel.tagName !== "SELECT") { return; }
+      Array.prototype.forEach.call(sel.options, function (o) {
+        if (kept.values.indexOf(o.value) !== -1 && !o.disabled) { o.selected = true; }
+        else if (sel.multiple) { o.selected = false; }
+      });
+    });
+    choices = [];
+  });
 })();
