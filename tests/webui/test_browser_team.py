@@ -14,9 +14,8 @@ facilitator released it, reads the debrief. Along the way:
   fault's id, kind and description, the root cause, the red herrings, the remedies (before
   the team found one), the expected severity, the briefing, the hints not sent.
 
-The chat and stakeholder inbox panels are built in parallel (h12chan): until they are on main
-the test posts the room's existing form actions from the page itself (``_post``), and every
-selector and form shape lives in :data:`SEL` and :data:`FORMS`, for the lead to switch over.
+Every selector lives in :data:`SEL`. The channel, the stakeholder inbox and the actions
+panel are the team panels' own forms (a destructive operation is confirmed in its dialog).
 ``DRILLBIT_SCREENSHOTS=1`` saves the console and the debrief under ``docs/screenshots/``.
 """
 
@@ -59,12 +58,10 @@ SEL = {
     "resolve_summary": "#resolve-summary",
     "resolve_button": "Resolve the incident",
     "postmortem_text": "#postmortem-text",
-}
-# Form actions posted from a participant's page where the panel is not on main yet.
-# After h12chan merges: chat becomes {"type": "chat"}, replies go through the inbox panel.
-FORMS = {
-    "chat": {"type": "add_note"},
-    "reply": {"type": "reply"},
+    "chat_text": "#chat-text",
+    "chat_form": "#form-chat",
+    "channel": "#channel",
+    "inbox": "#inbox",
 }
 # Records every live-stream message a page receives (what the server sent, before any swap).
 RECORD_STREAM = """
@@ -72,14 +69,6 @@ window.__sse = [];
 document.addEventListener("htmx:sseBeforeMessage", function (e) {
   window.__sse.push((e.detail && e.detail.data) || "");
 });
-"""
-POST = """
-async ([url, fields]) => {
-  const headers = JSON.parse(document.body.getAttribute("hx-headers") || "{}");
-  headers["HX-Request"] = "true";
-  const response = await fetch(url, {method: "POST", headers: headers, body: new URLSearchParams(fields)});
-  return [response.status, await response.text()];
-}
 """
 
 
@@ -100,11 +89,6 @@ def _truths() -> tuple[list[str], list[str]]:
 def server(tmp_path: Path) -> Iterator[str]:
     with live_server(tmp_path) as running:
         yield running.url
-
-
-def _post(page: Any, room: str, **fields: str) -> None:
-    status, body = page.evaluate(POST, [f"/rooms/{room}/act", fields])
-    assert status == 204, body
 
 
 def _within(pages: dict[str, Any], selector: str, text: str, clicked: float, lags: dict[str, float], what: str,
@@ -180,9 +164,10 @@ def test_a_facilitator_and_four_participants_play_a_world_drill_to_its_debrief(s
             fac.get_by_role("button", name="Send hint 1 to the room").click()
             expect(carol.locator(SEL["timeline"])).to_contain_text("Hint from the facilitator: Is it us or them?")
             lags: dict[str, float] = {}
+            carol.locator(SEL["chat_text"]).fill("Status page drafted; who owns payco?")
             clicked = time.monotonic()
-            _post(carol, room, **FORMS["chat"], text="Status page drafted; who owns payco?")
-            _within(others, SEL["timeline"], "Status page drafted; who owns payco?", clicked, lags, "chat", expect)
+            carol.locator(SEL["chat_form"]).get_by_role("button", name="Send").click()
+            _within(others, SEL["channel"], "Status page drafted; who owns payco?", clicked, lags, "chat", expect)
             hypothesis = bob.locator(SEL["hypothesis_form"])
             for service, category in (("payments", "code_change"), ("payco", "dependency")):
                 hypothesis.locator("select[name=service]").select_option(service)
@@ -194,19 +179,23 @@ def test_a_facilitator_and_four_participants_play_a_world_drill_to_its_debrief(s
             # adds up) and the customer on social media (10 minutes, no status-page update).
             for message_id, sender in (("support-1", "Support lead"), ("customer-1", "a customer on social media")):
                 expect(carol.locator(SEL["timeline"])).to_contain_text(sender, timeout=30_000)
-                _post(carol, room, **FORMS["reply"], message_id=message_id, text="We are on it.")
+                carol.locator(f"#reply-{message_id}").fill("We are on it.")
+                carol.locator(SEL["inbox"]).locator("li", has=carol.locator(f"#reply-{message_id}")).get_by_role(
+                    "button", name="Reply").click()
                 expect(alice.locator(SEL["timeline"])).to_contain_text(f"carol replied to {message_id}")
 
             before_the_fix = _reachable(people, room)
             # A wrong operation (the red herring's rollback), then the right one.
             operate = bob.locator(SEL["operate_form"])
-            for verb, param, shown in (("rollback", "v3.0.4", "bob ran: rollback payments"),
-                                       ("failover", "", "bob ran: failover payments")):
+            for verb, param, label in (("rollback", "v3.0.4", "rollback payments to v3.0.4"),
+                                       ("failover", "", "failover payments")):
+                shown = f"bob ran: {label}"
                 operate.locator("select[name=verb]").select_option(verb)
                 operate.locator("select[name=target]").select_option("payments")
                 operate.locator("input[name=param]").fill(param)
-                clicked = time.monotonic()
                 operate.get_by_role("button", name="Run").click()
+                clicked = time.monotonic()
+                bob.get_by_role("button", name=f"Yes, {label}").click()  # destructive: confirmed
                 _within({n: p for n, p in people.items() if n != "bob"}, SEL["timeline"], shown, clicked, lags,
                         verb, expect)
             print("seen by every other participant within (s):", {k: round(v, 3) for k, v in lags.items()})
