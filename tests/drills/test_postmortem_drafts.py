@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from drills.actions import Acknowledge, Declare, Resolve, WritePostmortem
+from drills.actions import Acknowledge, AssignRole, Declare, Resolve, WritePostmortem
 from drills.errors import ActionRefused
 from drills.postmortem import Draft, DraftConflict, save_draft
 from tests.drills.conftest import Drill
@@ -66,6 +66,7 @@ def test_no_accepted_save_replaces_a_text_its_author_did_not_see(steps: list[tup
 def _resolved(drill: Drill) -> Drill:
     drill.at(17).act("alice", Acknowledge())
     drill.act("alice", Declare(severity="SEV2", title="Checkout errors"))
+    drill.act("alice", AssignRole(person="alice", role="Incident Commander"))  # only the IC resolves
     drill.at(30).act("alice", Resolve())
     return drill
 
