@@ -7,8 +7,8 @@ TimelineHandler`) records the steady-state probe series from the start of the me
 end of the run (:class:`~scenarios.gameday.series.SteadyStateSampler`), and when the method is
 over (the alert fired and reached the room) it holds the run, bounded by ``window_seconds``,
 until the probes hold again (the team fixed it) or the experiment is halted; only then do Chaos
-Toolkit's after-hypothesis and the rollbacks run. A Ctrl-C during the wait interrupts the
-experiment as anywhere else (Chaos Toolkit then runs the rollbacks).
+Toolkit's after-hypothesis and the rollbacks run. A Ctrl-C or SIGTERM during the wait
+interrupts the experiment as anywhere else: Chaos Toolkit runs the rollbacks at once.
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ import threading
 import time
 from collections.abc import Callable
 from typing import Any
+
+from chaoslib.exceptions import InterruptExecution  # type: ignore[import-untyped]
 
 from scenarios.chaosrun import EventSink, TimelineHandler
 from scenarios.gameday.series import SteadyStateSampler
@@ -60,18 +62,25 @@ class GameDayHandler(TimelineHandler):
             "real system; the experiment's rollback waits"
         )
         started = time.monotonic()
-        deadline = started + self.window_seconds
-        while time.monotonic() < deadline and not self._halted():
-            if self.sampler.holds():
-                self.fixed_in_window = True
-                break
-            self._wake.wait(self._poll)
+        try:
+            self._wait(started + self.window_seconds)
+        except InterruptExecution as exc:
+            # Chaos Toolkit's SIGTERM handler raises this here, and its handler registry would
+            # swallow it (and the run go on): as an interrupt, the rollbacks run at once.
+            raise KeyboardInterrupt(str(exc)) from exc
         self.waited_seconds = round(time.monotonic() - started, 2)
         self._say(
             f"  steady state restored after {self.waited_seconds:g}s of the window"
             if self.fixed_in_window
             else f"  not restored within {self.waited_seconds:g}s: the rollback is the safety net"
         )
+
+    def _wait(self, deadline: float) -> None:
+        while time.monotonic() < deadline and not self._halted():
+            if self.sampler.holds():
+                self.fixed_in_window = True
+                return
+            self._wake.wait(self._poll)
 
     def finish(self, journal: dict[str, Any]) -> None:
         self.sampler.stop()

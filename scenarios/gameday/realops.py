@@ -34,6 +34,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
 
+from drills.world.ops import Operation
 from playbook.errors import RunFailed
 from scenarios.allowlist import AllowList
 from scenarios.httpcall import call
@@ -99,13 +100,11 @@ def request_for(op: Mapping[str, Any], service: str) -> Request:
 
 
 def label(op: Mapping[str, Any]) -> str:
-    """The operation in words (``set config checkout latency_ms=0``)."""
-    detail = {
-        "rollback": f"to {op.get('version')}",
-        "set_config": f"{op.get('key')}={op.get('value')}",
-        "toggle_flag": f"{op.get('flag')} {'on' if op.get('enabled') else 'off'}",
-    }.get(str(op.get("verb")), "")
-    return f"{str(op.get('verb')).replace('_', ' ')} {op.get('target')} {detail}".strip()
+    """The operation in words, as the room labels it (``set config checkout latency_ms=0``)."""
+    try:
+        return Operation.model_validate(op).label()
+    except ValidationError:
+        return " ".join(str(v) for v in op.values())[:200]
 
 
 class RealAction(BaseModel):

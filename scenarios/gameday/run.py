@@ -20,11 +20,12 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from drills.manager import rubric_of
 from playbook.errors import RunFailed
 from scenarios.chaosrun import ExperimentRun, read_env_file, run_experiment
 from scenarios.faultstate import HALT_FILE, halt
+from scenarios.gameday.bridge import OperateBridge
 from scenarios.gameday.fixwindow import GameDayHandler
+from scenarios.gameday.judge import judge_gameday
 from scenarios.gameday.plan import (
     Checked,
     GameDayOptions,
@@ -51,12 +52,11 @@ from scenarios.gameday.report import (
     figures,
     load_summary,
     outside_alerts,
-    rollback_time,
     room_alerts,
     team_summary,
     write_report,
 )
-from scenarios.gameday.scoring import GameDayScore, find_recovery, score_gameday
+from scenarios.gameday.scoring import GameDayScore
 from scenarios.gameday.series import SteadyStateSampler, load_series
 from scenarios.procs import wait_until
 from scenarios.room.drillapi import DrillApi, DrillRefused, Room, RoomRequest
@@ -253,6 +253,13 @@ class _HaltWatch:
                 return
 
 
+def _bridged(game: _Game) -> contextlib.AbstractContextManager[object]:
+    """The room's ``operate`` actions carried out on the real system while the experiment runs."""
+    if game.real is None or game.api is None or game.room is None:
+        return contextlib.nullcontext()
+    return OperateBridge(game.api, game.room.session_id, game.key(), game.real, game.say)
+
+
 def _run_the_experiment(game: _Game) -> tuple[ExperimentRun, dict[str, Any], DrillTimeline, GameDayHandler]:
     options, say = game.options, game.say
     assert game.api is not None and game.room is not None and game.state is not None
@@ -270,7 +277,7 @@ def _run_the_experiment(game: _Game) -> tuple[ExperimentRun, dict[str, Any], Dri
         halted=halt_file.exists,
         say=say,
     )
-    with _HaltWatch(game.api, room_id, game.key(), game.state.run_dir, say):
+    with _HaltWatch(game.api, room_id, game.key(), game.state.run_dir, say), _bridged(game):
         outcome = run_experiment(
             options.experiment,
             journal_path=game.run_dir / "journal.json",
@@ -355,7 +362,7 @@ def _collect(
     if load is not None:
         files["locust_stats"] = str(load["csv_file"])
     files["report_html"] = str(run_dir / "report.html")
-    real = _score_on_the_real_system(game, outcome, journal, handler, alerts, score)
+    real = _score_on_the_real_system(game, outcome, journal, handler, records, score)
     return GameDayReport(
         run_dir=run_dir,
         experiment=game.options.experiment,
@@ -396,35 +403,18 @@ def _history_csv(load: dict[str, Any] | None) -> Path | None:
 
 
 def _score_on_the_real_system(
-    game: _Game,
-    outcome: ExperimentRun,
-    journal: dict[str, Any],
-    handler: GameDayHandler,
-    alerts: list[Any],
-    room_score: dict[str, Any],
-) -> GameDayScore:
+    game: _Game, outcome: ExperimentRun, journal: dict[str, Any], handler: GameDayHandler,
+    records: list[dict[str, Any]], room_score: dict[str, Any],
+) -> GameDayScore:  # fmt: skip
     """The room's score with its mitigation criteria read from the real probe series."""
-    actions = [] if game.real is None else list(game.real.actions)
-    recovery = find_recovery(
-        handler.sampler.samples,
-        fault_at=fault_time(journal),
-        actions=actions,
-        rollback_at=_rollbacks_started(journal) or rollback_time(journal),
-    )
-    book = game.checked.playbook
-    expected = str(room_score.get("expected_severity") or game.checked.script.expected_severity(book))
-    return score_gameday(
+    return judge_gameday(
         room_score,
-        real_alerts=len(alerts),
+        records=records,
+        journal=journal,
         experiment_valid=outcome.judgement.valid,
-        recovery=recovery,
-        first_alert=alerts[0].wall if alerts else None,
-        rto_minutes=book.severity(expected).resolution_minutes,
-        rubric=rubric_of(book),
+        samples=handler.sampler.samples,
+        actions=[] if game.real is None else list(game.real.actions),
+        playbook=game.checked.playbook,
+        expected_severity=game.checked.script.expected_severity(game.checked.playbook),
         speed=game.options.speed,
     )
-
-
-def _rollbacks_started(journal: dict[str, Any]) -> datetime | None:
-    starts = [r["start"] for r in journal.get("rollbacks") or [] if r.get("start")]
-    return datetime.fromisoformat(min(starts)) if starts else None

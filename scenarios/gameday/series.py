@@ -83,7 +83,7 @@ class SteadyStateSampler:
         experiment: Mapping[str, Any],
         configuration: Mapping[str, Any],
         *,
-        pause: float = 0.5,
+        pause: float = 1.0,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.probes = [_one_round(p) for p in target_probes(experiment)]

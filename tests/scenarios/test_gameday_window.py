@@ -3,12 +3,16 @@ the rollback waits for the team's fix, and the recovery is credited to that fix.
 
 from __future__ import annotations
 
+import os
+import signal
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
+from chaoslib.exit import exit_signals  # type: ignore[import-untyped]
 from pydantic import SecretStr
 
 from scenarios.allowlist import AllowList
@@ -109,3 +113,26 @@ def test_without_a_fix_the_window_closes_and_the_rollback_is_the_safety_net(targ
     assert not handler.fixed_in_window
     assert handler.waited_seconds is not None and handler.waited_seconds < 5
     assert "the rollback is the safety net" in said[-1]
+
+
+def test_a_sigterm_during_the_window_interrupts_at_once_as_chaos_toolkit_would(target: RunningTarget) -> None:
+    auth = {"Authorization": f"Bearer {target.token}"}
+    httpx.patch(f"{target.url}/admin/faults", json={"latency_ms": 300}, headers=auth, trust_env=False).raise_for_status()
+    sampler = SteadyStateSampler(experiment(), {"target_url": target.url}, pause=0.05)
+    sent: list[float] = []
+
+    def terminate_once() -> bool:  # the operator's SIGTERM, while the window waits
+        if not sent:
+            sent.append(time.monotonic())
+            os.kill(os.getpid(), signal.SIGTERM)
+        return False
+
+    handler = GameDayHandler(lambda _e: None, sampler, window_seconds=60, halted=terminate_once, say=lambda _s: None)
+    try:
+        handler.start_method({})
+        with exit_signals(), pytest.raises(KeyboardInterrupt):  # Chaos Toolkit's own handlers
+            handler.start_hypothesis_after({})
+    finally:
+        handler.finish({})
+        httpx.delete(f"{target.url}/admin/faults", headers=auth, trust_env=False)
+    assert time.monotonic() - sent[0] < 5
