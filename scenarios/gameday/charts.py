@@ -62,14 +62,16 @@ def svg_chart(
     lines: Sequence[Line],
     marks: Sequence[Mark] = (),
     *,
+    x_range: tuple[float, float] | None = None,
     width: int = 640,
     height: int = 170,
 ) -> str:
     """An inline ``<svg>`` line chart of ``lines`` (each scaled to its own maximum, stated in
-    the legend) with ``marks`` as labelled vertical lines."""
-    left, right, top, bottom = 8, 8, 22, 20
+    its legend line under the title) with ``marks`` as labelled vertical lines. ``x_range``
+    (default: the points' and marks' extent) lets charts share one time axis."""
+    left, right, top, bottom = 8, 8, 18 + 13 * len(lines), 20
     xs = [x for line in lines for x, _ in line.points] + [m.x for m in marks]
-    x0, x1 = (min(xs), max(xs)) if xs else (0.0, 1.0)
+    x0, x1 = x_range or ((min(xs), max(xs)) if xs else (0.0, 1.0))
     span = (x1 - x0) or 1.0
     plot_w, plot_h = width - left - right, height - top - bottom
 
@@ -83,7 +85,6 @@ def svg_chart(
         f'<text x="{left}" y="14" font-size="12" font-weight="bold">{escape(title)}</text>',
         f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" stroke="#999"/>',
     ]
-    legend_x = left + 8 * len(title) + 16
     for i, line in enumerate(lines):
         color = _COLORS[i % len(_COLORS)]
         top_value = max((y for _, y in line.points if y is not None), default=0.0)
@@ -94,13 +95,13 @@ def svg_chart(
                 f'<polyline class="series" data-series="{escape(line.name)}" fill="none" '
                 f'stroke="{color}" stroke-width="1.5" points="{coords}"/>'
             )
-        legend = f"{line.name} (max {top_value:g}{line.unit})"
-        parts.append(f'<text x="{legend_x}" y="14" font-size="11" fill="{color}">{escape(legend)}</text>')
-        legend_x += 7 * len(legend) + 14
+        legend = f"{line.name} (max {top_value:.3g}{line.unit})"
+        parts.append(f'<text x="{left + 12}" y="{27 + 13 * i}" font-size="11" fill="{color}">{escape(legend)}</text>')
     for mark in marks:
         x = px(mark.x)
+        anchor = "end" if x > left + 0.85 * plot_w else "start"
         parts.append(f'<line class="mark" x1="{x}" y1="{top}" x2="{x}" y2="{top + plot_h}" stroke="#888" stroke-dasharray="3,3"/>')
-        parts.append(f'<text x="{x + 2}" y="{height - 6}" font-size="10" fill="#555">{escape(mark.label)}</text>')
-    parts.append(f'<text x="{left + plot_w}" y="{height - 6}" font-size="10" text-anchor="end">{x1 - x0:.0f} s</text>')
+        parts.append(f'<text x="{x}" y="{height - 6}" font-size="10" fill="#555" text-anchor="{anchor}">{escape(mark.label)}</text>')
+    parts.append(f'<text x="{left + plot_w}" y="14" font-size="10" text-anchor="end">{x0:.0f} to {x1:.0f} s</text>')
     parts.append("</svg>")
     return "\n".join(parts)

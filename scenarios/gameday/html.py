@@ -23,6 +23,7 @@ from scenarios.gameday.views import (
     probe_lines,
     score_table,
     timeline_table,
+    x_range,
 )
 
 if TYPE_CHECKING:
@@ -34,7 +35,7 @@ _STYLE = """
 body{font-family:system-ui,sans-serif;margin:1.5rem;color:#222}
 .side{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);gap:1.5rem;align-items:start}
 table{border-collapse:collapse;font-size:.85rem;margin-bottom:1rem;width:100%}
-th,td{border:1px solid #ccc;padding:.2rem .4rem;text-align:left;vertical-align:top}
+th,td{border:1px solid #ccc;padding:.2rem .4rem;text-align:left;vertical-align:top;overflow-wrap:anywhere}
 .invalid{color:#b00;font-weight:bold}
 svg.gameday-chart{max-width:100%;height:auto;border:1px solid #eee;margin-bottom:.8rem}
 """
@@ -65,17 +66,17 @@ def _verdict(report: GameDayReport) -> str:
 
 
 def _charts(report: GameDayReport) -> str:
-    m = marks(report)
+    m, axis = marks(report), x_range(report)
     parts = []
     if report.probes:
-        parts.append(svg_chart("Steady-state probes", probe_lines(report), m))
-        parts.append(svg_chart("Steady state within tolerance (1) or not (0)", [ok_line(report)], m, height=110))
+        parts.append(svg_chart("Steady-state probes", probe_lines(report), m, x_range=axis))
+        parts.append(svg_chart("Steady state within tolerance (1) or not (0)", [ok_line(report)], m, x_range=axis, height=110))
     else:
         parts.append("<p>No steady-state samples were recorded.</p>")
     if report.load_series:
         latency, errors = load_lines(report)
-        parts.append(svg_chart("Locust latency", [latency], m))
-        parts.append(svg_chart("Locust errors", [errors], m))
+        parts.append(svg_chart("Locust latency", [latency], m, x_range=axis))
+        parts.append(svg_chart("Locust errors", [errors], m, x_range=axis))
     else:
         parts.append("<p>No Locust history was recorded.</p>")
     return "".join(parts)

@@ -31,6 +31,7 @@ __all__ = [
     "seconds",
     "thin",
     "timeline_table",
+    "x_range",
 ]
 
 #: (header, rows)
@@ -138,11 +139,18 @@ def marks(report: GameDayReport) -> list[Mark]:
         out.append(Mark(_x(report, fault.at), "fault"))
     if report.alerts:
         out.append(Mark(_x(report, report.alerts[0].wall), "alert"))
-    out += [Mark(_x(report, a.wall), a.label.split(" ")[0]) for a in report.actions if a.done]
+    out += [Mark(_x(report, a.wall), str(a.operation.get("verb", "action")).replace("_", " ")) for a in report.actions if a.done]
     rollback = next((e for e in report.timeline_entries if e.phase == "rollback"), None)
     if rollback is not None:
         out.append(Mark(_x(report, rollback.at), "rollback"))
     return out
+
+
+def x_range(report: GameDayReport) -> tuple[float, float]:
+    """One time axis for every chart: from the experiment's start to the last point or mark."""
+    ends = [_x(report, e.at) for e in report.timeline_entries[-1:]]
+    ends += [_x(report, s.started) for s in report.probes[-1:]] + [_x(report, p.at) for p in report.load_series[-1:]]
+    return 0.0, max([1.0, *ends])
 
 
 def probe_lines(report: GameDayReport) -> list[Line]:

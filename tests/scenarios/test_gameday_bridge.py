@@ -13,19 +13,9 @@ from drills.clock import VirtualClock
 from scenarios.allowlist import AllowList
 from scenarios.gameday.bridge import OperateBridge
 from scenarios.gameday.realops import RealSystem
-from scenarios.procs import terminate
 from scenarios.room.drillapi import DrillApi
-from tests.scenarios.conftest import RunningTarget, start_target
+from tests.scenarios.conftest import RunningTarget
 from tests.webui.conftest import Harness, start_harness
-
-
-@pytest.fixture(scope="module")
-def target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningTarget]:
-    running = start_target(tmp_path_factory.mktemp("bridge"))
-    try:
-        yield running
-    finally:
-        terminate(running.record)
 
 
 @pytest.fixture

@@ -9,8 +9,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from playbook.model import default_playbook
 from scenarios.gameday.judge import judge_gameday, rollbacks_started
 from scenarios.gameday.realops import RealAction
@@ -55,9 +53,20 @@ def test_the_recorded_textbook_game_day_recovered_after_the_teams_fix_before_the
     assert choice["points"] == choice["max"]
 
 
-@pytest.mark.parametrize("name", ["gameday-latency-textbook.json"])
-def test_a_recorded_game_day_without_its_real_alerts_is_invalid(name: str) -> None:
-    data = recorded(name)
+def test_a_recorded_game_day_in_which_no_real_alert_arrived_is_invalid_not_100() -> None:
+    # a 1 ms latency broke nothing: no alert fired, the room's own (world) score was perfect
+    data = recorded("gameday-no-alert.json")
+    assert not [r for r in data["records"] if r["source"] == "facilitator"]
+    assert data["score"]["total"] == data["score"]["max"]
+    score = judge(data)
+    assert not score.valid and score.total is None
+    assert score.reasons == ("no real alert reached the room: nothing the team did was tested",)
+    # the team's only action had no counterpart on the target
+    assert [(a["label"], a["outcome"]) for a in data["actions"]] == [("set timeout checkout timeout to 2000 ms", "refused")]
+
+
+def test_the_same_recording_with_its_real_alerts_removed_is_invalid_too() -> None:
+    data = recorded("gameday-latency-textbook.json")
     data["records"] = [r for r in data["records"] if r["source"] != "facilitator"]
     score = judge(data)
     assert not score.valid and score.total is None

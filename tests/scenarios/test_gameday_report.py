@@ -71,10 +71,17 @@ def report(*, valid: bool = True, alerts: bool = True) -> GameDayReport:
 
 
 def test_a_chart_places_points_and_marks_where_the_axes_say() -> None:
-    # 640 x 170, margins 8 left and right, 22 top, 20 bottom: x 0..10 maps to 8..632, y 0..1 to 150..22
+    # 640 x 170, margins 8 left and right, 18 + 13 a legend line on top, 20 at the bottom:
+    # x 0..10 maps to 8..632, y 0..1 to 150..31
     svg = svg_chart("t", [Line("a", [(0, 0.0), (5, 1.0), (10, 0.5)])], [Mark(5, "fix")])
-    assert 'points="8.0,150.0 320.0,22.0 632.0,86.0"' in svg
+    assert 'points="8.0,150.0 320.0,31.0 632.0,90.5"' in svg
     assert '<line class="mark" x1="320.0"' in svg
+
+
+def test_charts_can_share_one_time_axis() -> None:
+    # x 0..20 over 624 px: x 5 lands at 8 + 156
+    svg = svg_chart("t", [Line("a", [(5, 1.0), (10, 1.0)])], x_range=(0, 20))
+    assert 'points="164.0,31.0 320.0,31.0"' in svg
 
 
 def test_a_gap_breaks_the_line_instead_of_dropping_to_zero() -> None:

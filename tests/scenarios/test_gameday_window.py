@@ -7,7 +7,6 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -21,17 +20,8 @@ from scenarios.gameday.fixwindow import GameDayHandler
 from scenarios.gameday.realops import RealSystem
 from scenarios.gameday.scoring import find_recovery
 from scenarios.gameday.series import SteadyStateSampler, target_probes
-from scenarios.procs import terminate, wait_until
-from tests.scenarios.conftest import RunningTarget, start_target
-
-
-@pytest.fixture(scope="module")
-def target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningTarget]:
-    running = start_target(tmp_path_factory.mktemp("window"))
-    try:
-        yield running
-    finally:
-        terminate(running.record)
+from scenarios.procs import wait_until
+from tests.scenarios.conftest import RunningTarget
 
 
 def experiment() -> dict[str, Any]:
