@@ -10,7 +10,8 @@ verb                                on the bundled target
 ``rollback SERVICE to VERSION``     ``PUT /admin/version`` (undoes faults that came with a
                                     release; a redeploy replaces the workers)
 ``restart SERVICE``                 ``POST /admin/restart`` (leaked connections reclaimed,
-                                    CPU burn stopped; configuration kept)
+                                    CPU burn stopped; configuration kept); a crashed process
+                                    is started again by the stack (``stack_dir``)
 ``set_config SERVICE KEY VALUE``    ``PATCH /admin/faults`` for ``latency_ms``, ``error_rate``,
                                     ``cpu_burn_threads``
 ``toggle_flag SERVICE FLAG on|off`` ``PATCH /admin/faults`` for ``pool_leak``,
@@ -30,6 +31,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
@@ -38,6 +40,8 @@ from drills.world.ops import Operation
 from playbook.errors import RunFailed
 from scenarios.allowlist import AllowList
 from scenarios.httpcall import call
+from scenarios.procs import is_running
+from scenarios.stack import load_state, restart_process
 from scenarios.target.faults import Faults, FaultUpdate
 
 __all__ = [
@@ -128,10 +132,17 @@ class RealSystem:
     """The staging target as the team operates it; thread-safe, keeps every action."""
 
     def __init__(
-        self, target_url: str, admin_token: SecretStr, *, allow: AllowList, service: str = "checkout"
+        self,
+        target_url: str,
+        admin_token: SecretStr,
+        *,
+        allow: AllowList,
+        service: str = "checkout",
+        stack_dir: Path | None = None,
     ) -> None:
         self.target_url = allow.check_url(target_url).rstrip("/")
         self.service = service
+        self.stack_dir = stack_dir
         self._token = admin_token
         self._allow = allow
         self._lock = threading.Lock()
@@ -143,7 +154,8 @@ class RealSystem:
         outcome: Literal["done", "refused", "failed"] = "done"
         try:
             method, path, body = request_for(fields, self.service)
-            answer = call(
+            started = self._start_if_down() if fields.get("verb") == "restart" else None
+            answer = started or call(
                 method,
                 self.target_url + path,
                 allow=self._allow,
@@ -164,9 +176,24 @@ class RealSystem:
         return action
 
 
+    def _start_if_down(self) -> dict[str, Any] | None:
+        """A restart of a process that is not running (it crashed): the stack starts it again
+        with its recorded command line (None when it runs: the target restarts itself)."""
+        if self.stack_dir is None:
+            return None
+        state = load_state(self.stack_dir.resolve())
+        record = None if state is None else state.processes.get("target")
+        if record is None or is_running(record):
+            return None
+        fresh = restart_process(self.stack_dir, "target")
+        return {"started": f"the stopped process was started again (pid {fresh.pid})"}
+
+
 def _summary(answer: Any) -> str:
     if not isinstance(answer, dict):
         return ""
+    if "started" in answer:
+        return str(answer["started"])
     active = answer.get("active", answer.get("active_faults"))
     parts = [f"version {answer['version']}"] if "version" in answer else []
     if active is not None:
@@ -177,10 +204,12 @@ def _summary(answer: Any) -> str:
 def fixes_for(experiment: Mapping[str, Any], service: str = "checkout") -> list[dict[str, Any]]:
     """The catalog operations that undo the faults the experiment's method injects into the
     target (the scripted team's truth). A CPU burn is fixed by a restart; faults the target
-    does not hold (the proxy's, a crash) have no fix here."""
+    does not hold (the proxy's) have no fix here; a crash is fixed by a restart."""
     fixes: list[dict[str, Any]] = []
     for activity in _method(experiment):
         provider = activity.get("provider") or {}
+        if provider.get("func") == "crash_target":
+            fixes.append({"verb": "restart", "target": service})
         if provider.get("func") != "inject_fault":
             continue
         args = provider.get("arguments") or {}

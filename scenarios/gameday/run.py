@@ -180,7 +180,7 @@ def _bring_up_stack(game: _Game) -> None:
 def _real_system(game: _Game, state: StackState) -> RealSystem:
     """The staging target as the team operates it (its admin token from the stack's file)."""
     token = SecretStr(state.target_admin_token_file.read_text().strip())
-    return RealSystem(state.target_url, token, allow=game.checked.allow)
+    return RealSystem(state.target_url, token, allow=game.checked.allow, stack_dir=state.run_dir)
 
 
 def _join_team(game: _Game) -> None:

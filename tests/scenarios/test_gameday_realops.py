@@ -15,8 +15,10 @@ from drills.autopilot import profile
 from scenarios.allowlist import AllowList
 from scenarios.chaosrun import load_checked_experiment
 from scenarios.gameday.realops import RealSystem, Unsupported, fixes_for, request_for
-from scenarios.procs import terminate
+from scenarios.procs import is_running, terminate, wait_until
+from scenarios.stack import load_state
 from scenarios.team import real_moves
+from tests.chaosdrillbit.test_interrupts import write_stack
 from tests.scenarios.conftest import ConnectionRecorder, RunningTarget, start_target
 
 EXPERIMENTS = Path(__file__).parents[2] / "scenarios" / "experiments"
@@ -136,3 +138,22 @@ def test_each_profile_operates_the_real_system_on_its_own_habits() -> None:
         (32.0, fix),
     ]
     assert real_moves(profile("no-mitigation"), [fix], "checkout") == []
+
+
+def test_a_restart_of_a_crashed_target_starts_its_process_again(tmp_path: Path) -> None:
+    (tmp_path / "crashed").mkdir()
+    crashed = start_target(tmp_path / "crashed")
+    stack = write_stack(tmp_path, crashed)
+    try:
+        httpx.post(f"{crashed.url}/admin/crash", headers={"Authorization": f"Bearer {crashed.token}"}, trust_env=False)
+        wait_until(lambda: not is_running(crashed.record), timeout=20, what="the crash")
+        system = RealSystem(crashed.url, SecretStr(crashed.token), allow=AllowList(), stack_dir=stack)
+        done = system.carry_out({"verb": "restart", "target": "checkout"}, "bob")
+        assert done.outcome == "done" and "started again" in done.detail
+        assert httpx.get(f"{crashed.url}/healthz", trust_env=False).status_code == 200
+    finally:
+        state = load_state(stack)
+        if state is not None:
+            terminate(state.processes["target"])
+    crash = {"method": [{"provider": {"func": "crash_target", "arguments": {}}}]}
+    assert fixes_for(crash) == [{"verb": "restart", "target": "checkout"}]
