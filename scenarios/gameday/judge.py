@@ -43,13 +43,16 @@ def judge_gameday(
     alerts = room_alerts(records, fault_time(journal), journal)
     recovery = find_recovery(samples, fault_at=fault_time(journal), actions=actions, rollback_at=rollbacks_started(journal))
     expected = str(room_score.get("expected_severity") or expected_severity)
+    level = playbook.severity(expected)
     return score_gameday(
         room_score,
         real_alerts=len(alerts),
         experiment_valid=experiment_valid,
         recovery=recovery,
         first_alert=alerts[0].wall if alerts else None,
-        rto_minutes=playbook.severity(expected).resolution_minutes,
+        rto_minutes=level.resolution_minutes,
         rubric=rubric_of(playbook),
+        acknowledged_at=alerts[0].acknowledged_at if alerts else None,
+        response_minutes=level.response_minutes,
         speed=speed,
     )

@@ -12,6 +12,10 @@ the room) and the world is the staging system. So:
   that sample *ended* (what it measured may reflect anything that took effect by then): the
   last team action *done* on the system, or the experiment's rollback if that began later
   (the safety net's recovery, not the team's).
+* **acknowledge** replaces the room's (which times the room's own world alerts): the first
+  real alert's acknowledgement, from its arrival in the room, in drill minutes, against the
+  expected severity's response target (full points within it, nothing at ``late_factor``
+  times it), nothing if it was never acknowledged.
 * **mitigate_time** replaces the room's: time from the first real alert to that recovery, in
   drill minutes, against the expected severity's RTO (full points within it, nothing at
   ``late_factor`` times it), and nothing if only the rollback (or nothing) restored it.
@@ -19,7 +23,7 @@ the room) and the world is the staging system. So:
   state, less the rubric's ``no_effect_penalty`` for each action done before it that did not;
   nothing when none did.
 
-The other criteria (acknowledge, declare, roles, updates, postmortem...) are the room's, as
+The other criteria (declare, roles, updates, postmortem...) are the room's, as
 scored by ``drills/scoring.py`` on the room's log. Pure functions of their inputs.
 """
 
@@ -39,7 +43,7 @@ from scenarios.gameday.series import ProbeSample
 __all__ = ["REAL_CRITERIA", "GameDayScore", "Recovery", "find_recovery", "score_gameday"]
 
 #: The room's criteria a game day judges on the real system instead.
-REAL_CRITERIA = ("mitigate_time", "mitigation_choice")
+REAL_CRITERIA = ("acknowledge", "mitigate_time", "mitigation_choice")
 
 
 class Recovery(BaseModel):
@@ -126,6 +130,21 @@ def _mitigate_time(
     return timeliness(latency, rto, late_factor), f"{where}, {verdict} the RTO of {minutes(rto)}"
 
 
+def _acknowledge(
+    first_alert: datetime | None, acknowledged_at: datetime | None, target: float | None, late_factor: float, speed: float
+) -> tuple[float, str]:
+    if first_alert is None:
+        return 0.0, "no real alert reached the room"
+    if acknowledged_at is None:
+        return 0.0, "the first real alert was never acknowledged"
+    latency = max(0.0, (acknowledged_at - first_alert).total_seconds()) * speed / 60.0
+    where = f"the first real alert acknowledged {minutes(latency)} after it reached the room"
+    if target is None:
+        return 1.0, where
+    verdict = "within" if latency <= target else "over"
+    return timeliness(latency, target, late_factor), f"{where}, {verdict} the target of {minutes(target)}"
+
+
 def _mitigation_choice(recovery: Recovery, no_effect_penalty: float) -> tuple[float, str]:
     idle = [a.label for a in recovery.ineffective]
     if not recovery.by_team or recovery.by is None or recovery.recovered_at is None:
@@ -150,6 +169,8 @@ def score_gameday(
     first_alert: datetime | None,
     rto_minutes: float | None,
     rubric: Rubric,
+    acknowledged_at: datetime | None = None,
+    response_minutes: float | None = None,
     speed: float = 60.0,
 ) -> GameDayScore:
     """The room's score with the mitigation criteria judged on the real system (``rubric``
@@ -161,6 +182,7 @@ def score_gameday(
     if not experiment_valid:
         reasons.append("the experiment was invalid (the fault was never really tested)")
     real = {
+        "acknowledge": _acknowledge(first_alert, acknowledged_at, response_minutes, p.late_factor, speed),
         "mitigate_time": _mitigate_time(recovery, first_alert, rto_minutes, p.late_factor, speed),
         "mitigation_choice": _mitigation_choice(recovery, p.no_effect_penalty),
     }

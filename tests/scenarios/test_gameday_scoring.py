@@ -128,7 +128,8 @@ def test_the_team_that_fixed_the_real_system_within_the_rto_keeps_full_mitigatio
     r = find_recovery(series(BROKEN), fault_at=at(0), actions=[action(20, FIX)], rollback_at=at(30))
     # first real alert at 10 s; recovery at 21 s: 11 s of wall time at x60 = 11 drill minutes
     score = score_gameday(room_score(), real_alerts=1, experiment_valid=True, recovery=r, first_alert=at(10),
-                          rto_minutes=120, rubric=default_rubric(), speed=60)  # fmt: skip
+                          rto_minutes=120, rubric=default_rubric(), acknowledged_at=at(11), response_minutes=15,
+                          speed=60)  # fmt: skip
     assert score.valid and score.total == 25.0
     by_id = {c["id"]: c for c in score.criteria}
     assert "11 min after the first real alert" in by_id["mitigate_time"]["explanation"]
@@ -140,7 +141,7 @@ def test_recovery_only_by_the_rollback_earns_no_mitigation_points_whatever_the_w
     oks = {**{float(t): False for t in range(1, 30, 2)}, 31.0: True, 33.0: True}
     r = find_recovery(series(oks), fault_at=at(0), actions=[], rollback_at=at(30))
     score = score_gameday(room_score(), real_alerts=1, experiment_valid=True, recovery=r, first_alert=at(10),
-                          rto_minutes=120, rubric=default_rubric())  # fmt: skip
+                          rto_minutes=120, rubric=default_rubric(), acknowledged_at=at(11), response_minutes=15)  # fmt: skip
     assert criteria(score) == {"acknowledge": 7.0, "mitigate_time": 0.0, "mitigation_choice": 0.0}
     assert score.total == 7.0
 
@@ -156,3 +157,19 @@ def test_a_late_fix_and_an_idle_action_cost_what_the_rubric_says() -> None:
                           rto_minutes=11, rubric=rubric, speed=60)  # fmt: skip
     assert criteria(score)["mitigate_time"] == 4.9
     assert criteria(score)["mitigation_choice"] == 6.8  # 6.75 rounded to one decimal (half to even)
+
+
+def test_the_real_alert_must_be_acknowledged_whatever_the_room_said_of_its_world_alerts() -> None:
+    r = find_recovery(series(BROKEN), fault_at=at(0), actions=[action(20, FIX)], rollback_at=at(30))
+
+    def acknowledge(acknowledged_at: datetime | None) -> dict[str, Any]:
+        score = score_gameday(room_score(), real_alerts=1, experiment_valid=True, recovery=r, first_alert=at(10),
+                              rto_minutes=120, rubric=default_rubric(), acknowledged_at=acknowledged_at,
+                              response_minutes=15, speed=60)  # fmt: skip
+        return next(c for c in score.criteria if c["id"] == "acknowledge")
+
+    assert acknowledge(None)["points"] == 0.0
+    assert acknowledge(None)["explanation"] == "the first real alert was never acknowledged"
+    # 30 s after it arrived at x60 = 30 drill minutes; target 15, late factor 3:
+    # 1 - (30 - 15) / (15 * 2) = 0.5 of 7 points
+    assert acknowledge(at(40))["points"] == 3.5
