@@ -179,10 +179,11 @@ def _bring_up_stack(game: _Game) -> None:
 
 def _real_system(game: _Game, state: StackState) -> RealSystem | None:
     """The staging target as the team operates it (its admin token from the stack's file);
-    None for a target without the bundled target's admin API (no token file)."""
-    if not state.target_admin_token_file.is_file():
+    None for a target without the bundled target's admin API (own staging: no token file)."""
+    token_file = state.target_admin_token_file
+    if token_file is None or not token_file.is_file():
         return None
-    token = SecretStr(state.target_admin_token_file.read_text().strip())
+    token = SecretStr(token_file.read_text().strip())
     return RealSystem(state.target_url, token, allow=game.checked.allow, stack_dir=state.run_dir)
 
 
