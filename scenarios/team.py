@@ -21,17 +21,18 @@ one poll. A move the room refuses (409) is logged; the same move refused twice s
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, SecretStr
 
-from drills.autopilot import TEAM, Move, Profile, plan
+from drills.autopilot import TEAM, TL, Move, Profile, plan
 from drills.clock import VirtualClock
 from drills.events import Record, drill_event_adapter
 from drills.manager import rubric_of
@@ -42,7 +43,19 @@ from playbook.errors import RunFailed
 from playbook.model import Playbook
 from scenarios.room.drillapi import DrillApi, DrillRefused
 
-__all__ = ["HttpTeam", "Step", "TeamMove", "TeamStuck", "mirror_session", "record_from_view"]
+if TYPE_CHECKING:  # scenarios.gameday imports this module
+    from scenarios.gameday.realops import RealSystem
+
+__all__ = [
+    "HttpTeam",
+    "RealPlay",
+    "Step",
+    "TeamMove",
+    "TeamStuck",
+    "mirror_session",
+    "real_moves",
+    "record_from_view",
+]
 
 log = logging.getLogger("drillbit.scenarios.team")
 
@@ -129,6 +142,31 @@ def mirror_session(
     )
 
 
+@dataclass(frozen=True)
+class RealPlay:
+    """The game day's real system and the operations that fix it (the team's truth there)."""
+
+    system: RealSystem
+    fixes: tuple[dict[str, Any], ...]
+
+
+def real_moves(profile: Profile, fixes: Sequence[dict[str, Any]], service: str) -> list[tuple[float, dict[str, Any]]]:
+    """(minutes after the first real alert, operation) the profile carries out on the real
+    system: the fixes at ``mitigate_after``; ``wrong-fix`` restarts first and fixes
+    ``correct_after`` later; ``no-mitigation`` does nothing."""
+    habits = profile.world
+    if not habits.mitigate or not fixes:
+        return []
+    first = habits.mitigate_after
+    moves: list[tuple[float, dict[str, Any]]] = []
+    if habits.wrong_fix:
+        wrong = {"verb": "restart", "target": service}
+        if wrong not in fixes:
+            moves.append((first, wrong))
+            first += habits.correct_after
+    return moves + [(first, fix) for fix in fixes]
+
+
 class TeamMove(BaseModel):
     """A move the team made (or tried to)."""
 
@@ -139,6 +177,7 @@ class TeamMove(BaseModel):
     actor: str
     action: str
     refused: str | None = None
+    on_system: str | None = None
 
 
 @dataclass(frozen=True)
@@ -176,8 +215,11 @@ class HttpTeam:
         profile: Profile,
         script: DrillScript,
         playbook: Playbook,
+        real: RealPlay | None = None,
     ) -> None:
         self.api = api
+        self.real = real
+        self._real_pending = real_moves(profile, real.fixes, real.system.service) if real else []
         self.room_id = room_id
         self.join_code = join_code
         self.profile = profile
@@ -233,13 +275,42 @@ class HttpTeam:
             return Step(now=now, done=True)
         if self._seen.status != "running":
             return Step(now=now)
+        real_at = self._real_due()
+        if real_at is not None and real_at <= now + _EPSILON:
+            self._operate_for_real(now)
+            return Step(now=now, acted=True)
         move = plan(mirror, self.profile)
         if move is None:
-            return Step(now=now)
+            return Step(now=now, next_at=real_at)
         if move.at > now + _EPSILON:
-            return Step(now=now, next_at=move.at)
+            return Step(now=now, next_at=min(move.at, real_at if real_at is not None else move.at))
         self._make(move, now)
         return Step(now=now, acted=True)
+
+    # -- on the real system -----------------------------------------------------------------
+    def _real_due(self) -> float | None:
+        """The drill minute of the next operation on the real system: counted from the first
+        real alert that reached the room from outside (None before one has)."""
+        if not self._real_pending:
+            return None
+        first = next(
+            (r.at for r in self._seen.records if r.source == "facilitator" and r.event.kind == "alert_fired"),
+            None,
+        )
+        return None if first is None else first + self._real_pending[0][0]
+
+    def _operate_for_real(self, now: float) -> None:
+        """The technical lead carries out the next operation on the real system and notes it
+        in the room's timeline."""
+        assert self.real is not None
+        _, op = self._real_pending.pop(0)
+        done = self.real.system.carry_out(op, TL)
+        self.moves.append(
+            TeamMove(minute=now, wall=done.wall, actor=TL, action="operate", on_system=f"{done.label}: {done.outcome}")
+        )
+        note = f"Ran on staging: {done.label} ({done.outcome}{': ' + done.detail if done.detail else ''})"
+        with contextlib.suppress(DrillRefused):
+            self.api.act(self.room_id, {"type": "add_note", "text": note[:500]}, token=self._tokens[TL])
 
     def _make(self, move: Move, now: float) -> None:
         action = move.action.model_dump(mode="json")

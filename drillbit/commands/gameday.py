@@ -82,6 +82,7 @@ def run(
     ] = None,
     team_timeout: Annotated[float, typer.Option(help="seconds the team may take after the rollback")] = 300.0,
     wrap_up: Annotated[float, typer.Option(help="seconds the room stays open after the rollback (no autopilot)")] = 0.0,
+    fix_window: Annotated[float, typer.Option(help="seconds the rollback waits for the team's fix on the real system")] = 45.0,
 ) -> None:
     """Run a game day: staging stack, web UI, drill room, experiment, real alerts, score."""
     try:
@@ -102,6 +103,7 @@ def run(
             service=service,
             prometheus_url=prometheus,
             alertmanager_url=alertmanager,
+            fix_window_seconds=fix_window,
         )
     except ValidationError as exc:
         first = exc.errors(include_url=False)[0]

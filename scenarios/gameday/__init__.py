@@ -34,7 +34,15 @@ module             step
 ``plan``           options, the plan, every check before anything starts (``--dry-run``)
 ``processes``      the web UI, the stack, signals and the log: what is started and stopped
 ``run``            the run itself: room, team, experiment, wrap-up, score
-``report``         the report model, figures, ``report.md``
+``report``         the report model, figures, the journal's fault timeline, the alerts' lifecycle
+``markdown``       ``report.md``; ``html``: ``report.html``; ``views``: their shared tables;
+                   ``charts``: SVG charts and sparklines
+``realops``        the catalog's operations carried out on the staging target
+``bridge``         the room's ``operate`` actions carried out there, as their makers
+``series``         the steady-state probe series and Locust's history
+``fixwindow``      the run's event handler: records the series, holds the rollback for the fix
+``scoring``        validity (no real alert: invalid) and mitigation judged on the real system;
+                   ``judge``: a recorded game day judged with it
 =================  ==========================================================================
 """
 

@@ -84,6 +84,9 @@ class GameDayOptions(BaseModel):
     alert_timeout_seconds: int = Field(default=90, ge=1, description="for the alert to fire")
     recovery_timeout_seconds: float = Field(default=60.0, gt=0)
     team_timeout_seconds: float = Field(default=300.0, gt=0)
+    fix_window_seconds: float = Field(
+        default=45.0, ge=0, description="the rollback waits this long for the team's fix"
+    )
     clear_timeout_seconds: float = Field(
         default=30.0, ge=0, description="for the room to hear its real alerts resolve"
     )

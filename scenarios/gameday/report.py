@@ -1,5 +1,13 @@
 """A game day's outcome: the report model, the figures read from the journal and the room's
-timeline, and ``report.md``. Pure functions of their inputs, except :func:`write_report`."""
+timeline, and ``report.md`` (``report.html`` is :mod:`scenarios.gameday.html`). Pure functions
+of their inputs, except :func:`write_report`.
+
+The report puts side by side what happened on the real system and in the room: the fault
+timeline (the journal's activities), the real alerts (fired in Prometheus, routed by
+Alertmanager, paged and acknowledged in the room, resolved), the team's actions on the real
+system, the steady-state probe series, Locust's latency and error series, and the score (the
+room's criteria, mitigation judged on the real system: :mod:`scenarios.gameday.scoring`).
+"""
 
 import time
 from collections.abc import Mapping
@@ -7,11 +15,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from scenarios.chaosrun import (
     ExperimentRun,
 )
+from scenarios.gameday.html import render_html
+from scenarios.gameday.markdown import render_markdown
+from scenarios.gameday.realops import RealAction
+from scenarios.gameday.scoring import GameDayScore
+from scenarios.gameday.series import LoadPoint, ProbeSample
 from scenarios.journal import Verdict
 from scenarios.team import HttpTeam, TeamMove
 
@@ -19,11 +32,15 @@ __all__ = [
     "FAULT_FUNCS",
     "GameDayReport",
     "RoomAlert",
+    "TimelineEntry",
     "fault_time",
+    "fault_timeline",
     "figures",
     "load_summary",
     "outside_alerts",
+    "render_html",
     "render_markdown",
+    "rollback_time",
     "room_alerts",
     "team_summary",
     "write_report",
@@ -45,6 +62,21 @@ class RoomAlert(BaseModel):
     minute: float
     wall: datetime
     after_fault_seconds: float | None
+    fired_at: datetime | None = Field(default=None, description="active in Prometheus")
+    receivers: tuple[str, ...] = Field(default=(), description="where Alertmanager routed it")
+    acknowledged_at: datetime | None = None
+    acknowledged_by: str | None = None
+    resolved_at: datetime | None = None
+
+
+class TimelineEntry(BaseModel):
+    """One step of the experiment, from its journal."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    at: datetime
+    phase: str
+    what: str
 
 
 class GameDayReport(BaseModel):
@@ -74,6 +106,11 @@ class GameDayReport(BaseModel):
     files: dict[str, str]
     load: dict[str, Any] | None
     stopped: list[str]
+    timeline_entries: list[TimelineEntry] = Field(default_factory=list)
+    actions: list[RealAction] = Field(default_factory=list)
+    probes: list[ProbeSample] = Field(default_factory=list)
+    load_series: list[LoadPoint] = Field(default_factory=list)
+    gameday_score: GameDayScore | None = None
 
     @property
     def exit_code(self) -> int:
@@ -81,7 +118,8 @@ class GameDayReport(BaseModel):
         interrupted, else 1."""
         if self.interrupted:
             return 130
-        return 0 if self.valid and self.alerts and self.recovered else 1
+        valid = self.valid and (self.gameday_score is None or self.gameday_score.valid)
+        return 0 if valid and self.alerts and self.recovered else 1
 
 
 # -- checking before anything runs ------------------------------------------------------------
@@ -121,8 +159,22 @@ def _output(journal: Mapping[str, Any], func: str, section: str = "run") -> Any:
     return None
 
 
-def room_alerts(records: list[dict[str, Any]], fault: datetime | None) -> list[RoomAlert]:
-    """The alerts that reached the room from outside (not the script's), in order."""
+def _first_wall(records: list[dict[str, Any]], kind: str, ref: str) -> dict[str, Any] | None:
+    return next((r for r in records if r["kind"] == kind and r.get("ref") == ref), None)
+
+
+def _wall(record: Mapping[str, Any] | None) -> datetime | None:
+    return None if record is None else datetime.fromisoformat(str(record["wall"]))
+
+
+def room_alerts(
+    records: list[dict[str, Any]], fault: datetime | None, journal: Mapping[str, Any] | None = None
+) -> list[RoomAlert]:
+    """The alerts that reached the room from outside (not the script's), in order, each with
+    when Prometheus fired it and where Alertmanager routed it (the experiment's probes saw
+    those, for the alert they waited for), and when it was acknowledged and resolved."""
+    fired = _output(journal or {}, "wait_for_alert")
+    routed = _output(journal or {}, "wait_for_routed_alert")
     alerts = []
     for record in records:
         if record["kind"] != "alert_fired" or record["source"] != "facilitator":
@@ -130,10 +182,15 @@ def room_alerts(records: list[dict[str, Any]], fault: datetime | None) -> list[R
         data = record["data"]
         wall = datetime.fromisoformat(record["wall"])
         summary = str(data.get("summary", ""))
+        name = summary.split(":", 1)[0]
+        alert_id = str(data.get("alert_id"))
+        ack = _first_wall(records, "acknowledged", alert_id)
+        prometheus = fired if isinstance(fired, dict) and fired.get("alertname") == name else {}
+        route = routed if isinstance(routed, dict) and routed.get("alertname") == name else {}
         alerts.append(
             RoomAlert(
-                alert_id=str(data.get("alert_id")),
-                alertname=summary.split(":", 1)[0],
+                alert_id=alert_id,
+                alertname=name,
                 severity=data.get("severity"),
                 summary=summary,
                 context=data.get("context"),
@@ -142,9 +199,42 @@ def room_alerts(records: list[dict[str, Any]], fault: datetime | None) -> list[R
                 after_fault_seconds=(
                     round((wall - fault).total_seconds(), 2) if fault is not None else None
                 ),
+                fired_at=datetime.fromisoformat(str(prometheus["active_at"])) if prometheus.get("active_at") else None,
+                receivers=tuple(route.get("receivers") or ()),
+                acknowledged_at=_wall(ack),
+                acknowledged_by=None if ack is None else ack.get("actor"),
+                resolved_at=_wall(_first_wall(records, "alert_resolved", alert_id)),
             )
         )
     return alerts
+
+
+def fault_timeline(journal: Mapping[str, Any]) -> list[TimelineEntry]:
+    """The experiment's steps from its journal: start, steady state before, each method
+    activity (phase ``fault`` for those that put a fault in), steady state after, each
+    rollback, end."""
+    entries = []
+    if journal.get("start"):
+        entries.append(TimelineEntry(at=datetime.fromisoformat(journal["start"]), phase="start", what="experiment started"))
+    states = journal.get("steady_states") or {}
+    for phase, section in (("before", None), ("method", "run"), ("after", None), ("rollback", "rollbacks")):
+        if section is None:
+            state = states.get(phase) or {}
+            probes = state.get("probes") or []
+            if probes and probes[-1].get("end"):
+                held = "held" if state.get("steady_state_met") else "did NOT hold"
+                entries.append(TimelineEntry(at=datetime.fromisoformat(probes[-1]["end"]), phase=phase, what=f"steady state {held}"))
+            continue
+        for run in journal.get(section) or []:
+            activity = run.get("activity") or {}
+            func = (activity.get("provider") or {}).get("func", "?")
+            if run.get("end"):
+                what = f"{activity.get('name')} ({func}): {run.get('status')}"
+                step = "fault" if phase == "method" and func in FAULT_FUNCS else phase
+                entries.append(TimelineEntry(at=datetime.fromisoformat(run["end"]), phase=step, what=what))
+    if journal.get("end"):
+        entries.append(TimelineEntry(at=datetime.fromisoformat(journal["end"]), phase="end", what=f"experiment {journal.get('status')}"))
+    return sorted(entries, key=lambda e: e.at)
 
 
 def load_summary(journal: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -206,75 +296,7 @@ def figures(
 # -- the report -------------------------------------------------------------------------------
 
 
-def _seconds(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:g} s"
-
-
-def render_markdown(report: GameDayReport) -> str:
-    """``report.md``: verdict, alerts, figures, score, team and the files it links."""
-    lines = [
-        f"# Game day: {report.title}",
-        "",
-        f"- experiment: `{report.experiment}`",
-        f"- drill room: {report.room.get('title')} (`{report.drill}`), room "
-        f"`{report.room.get('session_id')}`, join code `{report.room.get('join_code')}`",
-        f"- verdict: **{report.verdict.value}**"
-        + ("" if report.valid else " (the fault was never really tested)"),
-    ]
-    lines += [f"  - {reason}" for reason in report.reasons]
-    lines += [f"  - finding: {finding}" for finding in report.findings]
-    back = "n/a" if report.recovered is None else ("yes" if report.recovered else "NO")
-    lines += [f"- steady state back after the rollback: {back}", ""]
-    lines += ["## Real alerts in the room", ""]
-    if report.alerts:
-        lines += [
-            "| alert | severity (playbook) | context | drill minute | after the fault |",
-            "|---|---|---|---|---|",
-        ]
-        for a in report.alerts:
-            context = ", ".join(f"{k}={v}" for k, v in (a.context or {}).items() if v not in (0, 0.0, False, [], None))
-            lines.append(
-                f"| {a.alertname} | {a.severity} | {context} | {a.minute:.1f} | "
-                f"{_seconds(a.after_fault_seconds)} |"
-            )
-    else:
-        lines.append("None arrived.")
-    lines += ["", "## Figures", "", "| figure | value |", "|---|---|"]
-    lines += [f"| {name} | {_seconds(value)} |" for name, value in report.figures.items()]
-    lines += ["", "## Score", ""]
-    lines.append(f"**{report.score.get('total')} / {report.score.get('max')}**")
-    lines += ["", "| criterion | points | rating | explanation |", "|---|---|---|---|"]
-    for c in report.score.get("criteria") or []:
-        lines.append(f"| {c['id']} | {c['points']:g}/{c['max']:g} | {c['rating']} | {c['explanation']} |")
-    if report.team is not None:
-        lines += [
-            "",
-            "## Team",
-            "",
-            f"autopilot `{report.team['profile']}`: {len(report.team['moves'])} moves, "
-            f"{report.team['refused']} refused, "
-            + ("finished" if report.team["finished"] else "did not finish"),
-        ]
-        if report.team.get("error"):
-            lines.append(f"error: {report.team['error']}")
-    lines += ["", "## Files", ""]
-    lines += [f"- {name}: `{path}`" for name, path in report.files.items()]
-    if report.load is not None:
-        lines += [
-            f"- Locust CSV: `{path}`"
-            for path in report.load.get("csv_files", [])
-            if path != report.files.get("locust_stats")
-        ]
-    lines += [
-        "",
-        f"Chaos events in the room's timeline: {report.timeline['delivered']} "
-        f"({report.timeline['failed']} failed). Stopped afterwards: "
-        f"{', '.join(report.stopped) or 'nothing'}.",
-        "",
-    ]
-    return "\n".join(lines)
-
-
 def write_report(report: GameDayReport) -> None:
     (report.run_dir / "report.json").write_text(report.model_dump_json(indent=2))
     (report.run_dir / "report.md").write_text(render_markdown(report))
+    (report.run_dir / "report.html").write_text(render_html(report))

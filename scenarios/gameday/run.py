@@ -21,8 +21,11 @@ from typing import Any
 from pydantic import SecretStr
 
 from playbook.errors import RunFailed
-from scenarios.chaosrun import ExperimentRun, TimelineHandler, read_env_file, run_experiment
+from scenarios.chaosrun import ExperimentRun, read_env_file, run_experiment
 from scenarios.faultstate import HALT_FILE, halt
+from scenarios.gameday.bridge import OperateBridge
+from scenarios.gameday.fixwindow import GameDayHandler
+from scenarios.gameday.judge import judge_gameday
 from scenarios.gameday.plan import (
     Checked,
     GameDayOptions,
@@ -41,9 +44,11 @@ from scenarios.gameday.processes import (
     wait_for_monitoring,
     web_ui,
 )
+from scenarios.gameday.realops import RealSystem, fixes_for
 from scenarios.gameday.report import (
     GameDayReport,
     fault_time,
+    fault_timeline,
     figures,
     load_summary,
     outside_alerts,
@@ -51,11 +56,13 @@ from scenarios.gameday.report import (
     team_summary,
     write_report,
 )
+from scenarios.gameday.scoring import GameDayScore
+from scenarios.gameday.series import SteadyStateSampler, load_series
 from scenarios.procs import wait_until
 from scenarios.room.drillapi import DrillApi, DrillRefused, Room, RoomRequest
 from scenarios.room.timeline import DrillTimeline
 from scenarios.stack import StackState
-from scenarios.team import HttpTeam
+from scenarios.team import HttpTeam, RealPlay
 
 __all__ = ["run_gameday", "wait_for_clearance"]
 
@@ -116,6 +123,8 @@ class _Game:
     team: HttpTeam | None = None
     team_thread: threading.Thread | None = None
     stop_team: threading.Event = field(default_factory=threading.Event)
+    configuration: dict[str, Any] = field(default_factory=dict)
+    real: RealSystem | None = None
 
     @property
     def options(self) -> GameDayOptions:
@@ -159,11 +168,23 @@ def _bring_up_stack(game: _Game) -> None:
         "DRILLBIT_WEB_URL": game.api.base_url,
         **chaos_allow_env(options),
     }
-    for url in experiment_urls(resolved_configuration(game.checked.experiment, game.env, options.experiment)):
+    game.configuration = resolved_configuration(game.checked.experiment, game.env, options.experiment)
+    for url in experiment_urls(game.configuration):
         game.checked.allow.check_url(url)
+    game.real = _real_system(game, state)
     wait_for_monitoring(state, game.checked.allow, options.ready_timeout_seconds)
     (state.run_dir / HALT_FILE).unlink(missing_ok=True)
     game.cleanup.callback((state.run_dir / HALT_FILE).unlink, missing_ok=True)
+
+
+def _real_system(game: _Game, state: StackState) -> RealSystem | None:
+    """The staging target as the team operates it (its admin token from the stack's file);
+    None for a target without the bundled target's admin API (own staging: no token file)."""
+    token_file = state.target_admin_token_file
+    if token_file is None or not token_file.is_file():
+        return None
+    token = SecretStr(token_file.read_text().strip())
+    return RealSystem(state.target_url, token, allow=game.checked.allow, stack_dir=state.run_dir)
 
 
 def _join_team(game: _Game) -> None:
@@ -179,6 +200,7 @@ def _join_team(game: _Game) -> None:
         profile=checked.team,
         script=checked.script,
         playbook=checked.playbook,
+        real=None if game.real is None else RealPlay(game.real, tuple(fixes_for(checked.experiment, game.real.service))),
     )
     team.join()
     thread = game.team_thread = threading.Thread(
@@ -235,7 +257,14 @@ class _HaltWatch:
                 return
 
 
-def _run_the_experiment(game: _Game) -> tuple[ExperimentRun, dict[str, Any], DrillTimeline, TimelineHandler]:
+def _bridged(game: _Game) -> contextlib.AbstractContextManager[object]:
+    """The room's ``operate`` actions carried out on the real system while the experiment runs."""
+    if game.real is None or game.api is None or game.room is None:
+        return contextlib.nullcontext()
+    return OperateBridge(game.api, game.room.session_id, game.key(), game.real, game.say)
+
+
+def _run_the_experiment(game: _Game) -> tuple[ExperimentRun, dict[str, Any], DrillTimeline, GameDayHandler]:
     options, say = game.options, game.say
     assert game.api is not None and game.room is not None and game.state is not None
     room_id = game.room.session_id
@@ -244,8 +273,15 @@ def _run_the_experiment(game: _Game) -> tuple[ExperimentRun, dict[str, Any], Dri
         game.team_thread.start()
     say(f"drill started at x{options.speed:g}; running the experiment: {game.checked.plan.title}")
     timeline = DrillTimeline(game.api, room_id, game.key())
-    handler = TimelineHandler(timeline)
-    with _HaltWatch(game.api, room_id, game.key(), game.state.run_dir, say):
+    halt_file = game.state.run_dir / HALT_FILE
+    handler = GameDayHandler(
+        timeline,
+        SteadyStateSampler(game.checked.experiment, game.configuration),
+        window_seconds=options.fix_window_seconds,
+        halted=halt_file.exists,
+        say=say,
+    )
+    with _HaltWatch(game.api, room_id, game.key(), game.state.run_dir, say), _bridged(game):
         outcome = run_experiment(
             options.experiment,
             journal_path=game.run_dir / "journal.json",
@@ -300,7 +336,7 @@ def _collect(
     outcome: ExperimentRun,
     journal: dict[str, Any],
     timeline: DrillTimeline,
-    handler: TimelineHandler,
+    handler: GameDayHandler,
     interrupted: bool,
     finished: bool,
 ) -> GameDayReport:
@@ -315,7 +351,7 @@ def _collect(
     (run_dir / "score.md").write_text(api.score_markdown(room.session_id, token=key))
     records = api.events(room.session_id, token=key)["records"]
     (run_dir / "timeline.json").write_text(json.dumps(records, indent=2))
-    alerts = room_alerts(records, fault_time(journal))
+    alerts = room_alerts(records, fault_time(journal), journal)
     judgement = outcome.judgement
     files = {
         "report": str(run_dir / "report.md"),
@@ -329,6 +365,8 @@ def _collect(
     load = load_summary(journal)
     if load is not None:
         files["locust_stats"] = str(load["csv_file"])
+    files["report_html"] = str(run_dir / "report.html")
+    real = _score_on_the_real_system(game, outcome, journal, handler, records, score)
     return GameDayReport(
         run_dir=run_dir,
         experiment=game.options.experiment,
@@ -352,4 +390,35 @@ def _collect(
         files=files,
         load=load,
         stopped=[],
+        timeline_entries=fault_timeline(journal),
+        actions=[] if game.real is None else list(game.real.actions),
+        probes=handler.sampler.samples,
+        load_series=load_series(_history_csv(load)),
+        gameday_score=real,
+    )
+
+
+def _history_csv(load: dict[str, Any] | None) -> Path | None:
+    """Locust's per-second history beside its statistics file."""
+    if load is None:
+        return None
+    stats = Path(str(load["csv_file"]))
+    return stats.with_name(stats.name.replace("_stats.csv", "_stats_history.csv"))
+
+
+def _score_on_the_real_system(
+    game: _Game, outcome: ExperimentRun, journal: dict[str, Any], handler: GameDayHandler,
+    records: list[dict[str, Any]], room_score: dict[str, Any],
+) -> GameDayScore:  # fmt: skip
+    """The room's score with its mitigation criteria read from the real probe series."""
+    return judge_gameday(
+        room_score,
+        records=records,
+        journal=journal,
+        experiment_valid=outcome.judgement.valid,
+        samples=handler.sampler.samples,
+        actions=[] if game.real is None else list(game.real.actions),
+        playbook=game.checked.playbook,
+        expected_severity=game.checked.script.expected_severity(game.checked.playbook),
+        speed=game.options.speed,
     )

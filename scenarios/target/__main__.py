@@ -33,6 +33,8 @@ def parse(argv: list[str] | None) -> TargetSettings:
     parser.add_argument("--dependency-timeout", type=float, default=2.0)
     parser.add_argument("--allow-target", action="append", default=[])
     parser.add_argument("--seed", type=int)
+    parser.add_argument("--version", dest="service_version", default="v1.4.2")
+    parser.add_argument("--previous-version", action="append", default=None)
     args = parser.parse_args(argv)
     return TargetSettings(
         host=args.host,
@@ -46,6 +48,8 @@ def parse(argv: list[str] | None) -> TargetSettings:
         dependency_timeout_seconds=args.dependency_timeout,
         allowed_targets=tuple(args.allow_target),
         seed=args.seed,
+        version=args.service_version,
+        previous_versions=tuple(args.previous_version or ("v1.4.1",)),
     )
 
 

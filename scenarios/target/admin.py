@@ -9,6 +9,9 @@
 ``POST``    ``/admin/crash``    answer 202, then end the process abruptly (exit code 70)
 ==========  ==================  ==========================================================
 
+``PUT`` and ``PATCH`` take ``?release=VERSION``: the switches then come with a deploy of that
+version, which a rollback undoes (:mod:`.releases`, with the version and restart routes).
+
 Faults switched on hold a lease (``?lease_seconds=``, default 30 s): unless renewed they are
 cleared by :func:`expire_leases`, so a fault never outlives the experiment that set it.
 """
@@ -28,7 +31,9 @@ from scenarios.bearer import bearer_guard
 from scenarios.lease import DEFAULT_LEASE_SECONDS, MAX_LEASE_SECONDS, Lease, LeaseRenewal
 from scenarios.target.faults import Faults, FaultUpdate
 from scenarios.target.pool import PoolStats
-from scenarios.target.state import StateDep, TargetState
+from scenarios.target.releases import deploy_release
+from scenarios.target.settings import VERSION_PATTERN
+from scenarios.target.state import StateDep, TargetState, apply_faults
 
 __all__ = ["CRASH_EXIT_CODE", "FaultReport", "admin_router", "apply_faults", "expire_leases"]
 
@@ -69,16 +74,6 @@ def _report(state: TargetState, reclaimed: int = 0) -> FaultReport:
     )
 
 
-def apply_faults(state: TargetState, faults: Faults) -> int:
-    """Switch to ``faults`` (blocking: joins burn threads). Returns reclaimed connections."""
-    state.faults = faults
-    state.pool.leak = faults.pool_leak
-    state.burner.set_threads(faults.cpu_burn_threads)
-    reclaimed = 0 if faults.pool_leak else state.pool.reclaim_leaked()
-    log.warning("faults now %s (reclaimed %d connections)", faults.active() or "none", reclaimed)
-    return reclaimed
-
-
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -100,6 +95,8 @@ async def expire_leases(state: TargetState, interval: float = 0.2) -> None:
 
 
 LeaseSeconds = Annotated[float, Query(gt=0, le=MAX_LEASE_SECONDS)]
+#: ``?release=v1.4.3``: the switches come with a deploy of that version (see :mod:`.releases`).
+Release = Annotated[str | None, Query(pattern=VERSION_PATTERN)]
 
 
 def admin_router(admin_token: SecretStr) -> APIRouter:
@@ -111,14 +108,24 @@ def admin_router(admin_token: SecretStr) -> APIRouter:
 
     @router.put("/faults")
     async def put_faults(
-        faults: Faults, state: StateDep, lease_seconds: LeaseSeconds = DEFAULT_LEASE_SECONDS
+        faults: Faults,
+        state: StateDep,
+        lease_seconds: LeaseSeconds = DEFAULT_LEASE_SECONDS,
+        release: Release = None,
     ) -> FaultReport:
+        if release is not None:
+            deploy_release(state, release)
         return _report(state, await run_in_threadpool(_leased, state, faults, lease_seconds))
 
     @router.patch("/faults")
     async def patch_faults(
-        update: FaultUpdate, state: StateDep, lease_seconds: LeaseSeconds = DEFAULT_LEASE_SECONDS
+        update: FaultUpdate,
+        state: StateDep,
+        lease_seconds: LeaseSeconds = DEFAULT_LEASE_SECONDS,
+        release: Release = None,
     ) -> FaultReport:
+        if release is not None:
+            deploy_release(state, release)
         faults = state.faults.updated(update)
         return _report(state, await run_in_threadpool(_leased, state, faults, lease_seconds))
 

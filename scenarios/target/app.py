@@ -8,7 +8,8 @@
                                       502 when the gateway fails, 504 when it hangs
 ``GET``     ``/healthz``              liveness (not instrumented, never faulted)
 ``GET``     ``/metrics``              Prometheus exposition
-``*``       ``/admin/...``            fault switches, bearer token (:mod:`.admin`)
+``*``       ``/admin/...``            fault switches, bearer token (:mod:`.admin`);
+                                      version, rollback and restart (:mod:`.releases`)
 ==========  ========================  ===============================================
 
 Only the business routes are instrumented and faulted: scrapes and admin calls are not user
@@ -36,8 +37,9 @@ from scenarios.target.admin import admin_router, expire_leases
 from scenarios.target.faults import injected_error
 from scenarios.target.metrics import TargetMetrics
 from scenarios.target.pool import ConnectionPool, PoolExhausted
+from scenarios.target.releases import releases_router
 from scenarios.target.settings import TargetSettings
-from scenarios.target.state import StateDep, TargetState, get_state
+from scenarios.target.state import Releases, StateDep, TargetState, get_state
 
 __all__ = ["create_app", "handler_label"]
 
@@ -179,6 +181,7 @@ def create_app(
             gateway=gateway,
             rng=random.Random(settings.seed),  # noqa: S311 - fault sampling, not cryptography
             exit_process=exit_process,
+            releases=Releases(version=settings.version, previous=settings.previous_versions),
         )
         store.create_schema(pool)
         app.state.target = state
@@ -204,4 +207,5 @@ def create_app(
     _business_routes(app)
     _operational_routes(app)
     app.include_router(admin_router(settings.admin_token))
+    app.include_router(releases_router(settings.admin_token))
     return app

@@ -13,7 +13,10 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from scenarios.allowlist import AllowList, is_loopback_host
 from scenarios.bearer import MIN_TOKEN_LENGTH
 
-__all__ = ["TargetSettings"]
+__all__ = ["VERSION_PATTERN", "TargetSettings"]
+
+#: A service version as deploys name it (``v1.4.2``, ``2026.03.1-rc1``).
+VERSION_PATTERN = r"^v?[0-9A-Za-z][0-9A-Za-z._-]{0,39}$"
 
 
 class TargetSettings(BaseModel):
@@ -32,6 +35,8 @@ class TargetSettings(BaseModel):
     dependency_timeout_seconds: float = Field(default=2.0, gt=0, le=60)
     allowed_targets: tuple[str, ...] = ()
     seed: int | None = None
+    version: str = Field(default="v1.4.2", pattern=VERSION_PATTERN)
+    previous_versions: tuple[str, ...] = ("v1.4.1",)
 
     @field_validator("host")
     @classmethod
