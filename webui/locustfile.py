@@ -148,9 +148,8 @@ class Participant(FastHttpUser):
 
     @task(2)
     def chat(self) -> None:
-        # TODO(h12chan): post type=chat once the incident channel's action exists.
         text = f"{self.name}: error rate on {self._service()} looks {self.rng.choice(['flat', 'up', 'down'])}"
-        self._post("act", {"type": "add_note", "text": text}, "/rooms/[id]/act (chat)")
+        self._post("act", {"type": "chat", "text": text}, "/rooms/[id]/act (chat)")
 
     @task(1)
     def acknowledge(self) -> None:
