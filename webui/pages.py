@@ -161,6 +161,7 @@ def participant_context(session: DrillSession, name: str, *, csrf: str) -> dict[
         "declared": incident is not None,
         "resolved": bool(incident and incident["resolved"]),
         "postmortem_written": state.postmortem is not None,
+        "debrief_released": state.debrief_released,
         "postmortem_draft": draft,
         "evidence": [
             r for r in reversed(view.feed)
@@ -197,6 +198,7 @@ def controls_key(context: dict[str, Any]) -> tuple[Any, ...]:
         None if view.incident is None else (view.incident["severity"], view.incident["resolved"]),
         tuple(sorted(m["id"] for m in view.mitigations if m["applied_at"] is not None)),
         context["postmortem_written"],
+        context["debrief_released"],
     )
 
 

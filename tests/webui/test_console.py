@@ -72,7 +72,9 @@ def test_participants_get_no_debrief_until_the_facilitator_releases_it_after_the
     assert early.status_code == 409 and early.json()["detail"] == "the drill is running"
     assert fac.post(f"/rooms/{room.id}/facilitator/control", data={"command": "end"}, headers=HX).status_code == 204
     assert dave.get(urls[0]).status_code == 403
+    assert f'href="/rooms/{room.id}/debrief"' not in dave.get(f"/rooms/{room.id}").text
     assert fac.post(f"/rooms/{room.id}/facilitator/release", headers=HX).status_code == 204
+    assert f'href="/rooms/{room.id}/debrief"' in dave.get(f"/rooms/{room.id}").text  # the room links to it
     page = dave.get(urls[0])
     assert page.status_code == 200
     assert "payco&#39;s EU authorisation cluster returns 503" in page.text  # the fault, now released
