@@ -29,6 +29,7 @@ __all__ = [
     "FACILITATOR_PANELS",
     "INJECT_TYPES",
     "PARTICIPANT_PANELS",
+    "REMOVED",
     "SPEEDS",
     "WORKSPACE_TABS",
     "Links",
@@ -48,6 +49,7 @@ INJECT_TYPES = {
     "deploy": "Deployment event",
     "metrics": "Metric snapshot",
 }
+REMOVED = "removed"  # the event that ends a removed participant's stream
 PARTICIPANT_PANELS = (
     "status", "incident", "alerts", "metrics", "roster", "timeline", "controls",
     "channel",  # h12chan: the incident channel
@@ -216,6 +218,10 @@ def participant_panels(
         if not full:
             status = status_context(session)
             return status["seq"], {"status": render("participant/_status.html", **status)}
+        with session.lock:
+            removed, seq = name in session.state.removed, session.state.last_seq
+        if removed:  # the stream's last message: nothing more of the room reaches them
+            return seq, {REMOVED: "The facilitator removed you from this room."}
         context = participant_context(session, name, csrf=csrf)
         out = {
             panel: render(f"participant/_{panel}.html", **context)

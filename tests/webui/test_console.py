@@ -11,6 +11,7 @@ import pytest
 from drills.library import LIBRARY_DIR
 from tests.hostile_yaml import CASES
 from tests.webui.conftest import Harness
+from webui.pages import REMOVED, participant_panels
 
 HX = {"HX-Request": "true"}
 
@@ -53,6 +54,19 @@ def test_a_removed_participant_cookie_stops_working(harness: Harness) -> None:
     rejoin = harness.browser().post("/join", data={"code": room.code, "name": "Carol"})
     assert rejoin.status_code == 409
     assert "removed" in rejoin.text
+
+
+def test_a_removed_participant_stream_ends_with_the_removal_and_shows_nothing_more(harness: Harness) -> None:
+    room = harness.open_room()
+    fac = harness.facilitator(room)
+    harness.participant(room, "carol")
+    session = harness.services.manager.get(room.id)
+    render = participant_panels(session, "carol", csrf="x")
+    assert "timeline" in render(True)[1]
+    assert fac.post(f"/rooms/{room.id}/facilitator/remove", data={"person": "carol"}, headers=HX).status_code == 204
+    seq, panels = render(True)
+    assert list(panels) == [REMOVED] and "removed you" in panels[REMOVED]
+    assert seq == session.state.last_seq
 
 
 def test_participants_get_no_debrief_until_the_facilitator_releases_it_after_the_end(harness: Harness) -> None:

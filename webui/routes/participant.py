@@ -40,7 +40,7 @@ from webui.deps import (
     remember_participant,
 )
 from webui.forms import action_from_form, observation_from_form
-from webui.pages import participant_context, participant_panels
+from webui.pages import REMOVED, participant_context, participant_panels
 from webui.rendering import templates
 from webui.responses import done
 from webui.rooms import act as act_in_room
@@ -77,7 +77,7 @@ def stream(
     settings = services.settings
     body = event_stream(
         services.hub, room.id, render,
-        max_seconds=settings.sse_max_seconds, tick=settings.tick_seconds, page_seq=seq,
+        max_seconds=settings.sse_max_seconds, tick=settings.tick_seconds, page_seq=seq, closes=REMOVED,
     )
     return StreamingResponse(body, media_type="text/event-stream", headers={"Cache-Control": "no-store"})
 
