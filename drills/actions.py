@@ -42,7 +42,7 @@ The channel's actions and name are in ``drills/channel.py``.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, Literal, TypedDict
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
@@ -107,6 +107,7 @@ __all__ = [
     "WritePostmortem",
     "action_adapter",
     "decide",
+    "observe",
 ]
 
 _TEXT = 10_000
@@ -503,27 +504,38 @@ def _world_action(
 def _look(action: Look, world: World, state: DrillState, script: DrillScript, playbook: Playbook,
           at: float) -> object:
     name = action.type
-    spec = world.spec
     if action.service is not None:
         _world_service(world, action.service, name)
     if action.start is not None and action.end is not None:
         _needs(action.start <= action.end, name, "the window starts after it ends")
-    match action.evidence:
+    _needs(action.evidence != "metrics" or action.service is not None, name,
+           "name the service whose metrics to show")
+    if action.evidence == "runbook":
+        _needs(evidence.runbook(action.name or "") is not None, name,
+               f"no runbook {action.name!r} (known: {', '.join(evidence.runbook_names())})")
+    return observe(action, world, state, playbook, script.clock_start, at)
+
+
+def observe(look: Look, world: World, state: DrillState, playbook: Playbook, clock_start: datetime,
+            now: float) -> object:
+    """What ``look`` shows at ``now``: the answer a recorded look holds, without recording it.
+
+    The caller has checked the look (a known service, a runbook that exists).
+    """
+    spec = world.spec
+    match look.evidence:
         case "metrics":
-            _needs(action.service is not None, name, "name the service whose metrics to show")
-            assert action.service is not None
-            return evidence.metrics_window(world, action.service, at, action.start, action.end)
+            assert look.service is not None
+            return evidence.metrics_window(world, look.service, now, look.start, look.end)
         case "logs":
-            return evidence.log_search(world, at, service=action.service, text=action.text, level=action.level,
-                                       start=action.start, end=action.end)
+            return evidence.log_search(world, now, service=look.service, text=look.text, level=look.level,
+                                       start=look.start, end=look.end)
         case "changes":
-            return evidence.change_feed(spec, world, at)
+            return evidence.change_feed(spec, world, now)
         case "dependencies":
-            return evidence.dependency_map(spec, world, at)
+            return evidence.dependency_map(spec, world, now)
         case "oncall":
-            return evidence.oncall_status(playbook, state, script.clock_start, at)
+            return evidence.oncall_status(playbook, state, clock_start, now)
         case "runbook":
-            text = evidence.runbook(action.name or "")
-            _needs(text is not None, name, f"no runbook {action.name!r} (known: {', '.join(evidence.runbook_names())})")
-            return {"name": action.name, "markdown": text}
-    raise ActionRefused(name, "unknown evidence")  # pragma: no cover
+            return {"name": look.name, "markdown": evidence.runbook(look.name or "")}
+    raise ValueError(f"unknown evidence {look.evidence!r}")  # pragma: no cover - a Literal

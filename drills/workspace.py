@@ -25,12 +25,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from drills import evidence
-from drills.actions import Look
+from drills.actions import observe
 from drills.events import Record
-from drills.state import DrillState
 from drills.world.alerts import baseline
-from drills.world.run import World
 from playbook.escalation import Target
 from playbook.events import PageSent
 from playbook.model import Playbook
@@ -65,32 +62,6 @@ def window_bounds(window: str, now: float) -> tuple[float, float]:
     end = float(max(0, int(now)))
     length = WINDOWS[window]
     return (0.0 if length is None else max(0.0, end - length)), end
-
-
-def observe(look: Look, world: World, state: DrillState, playbook: Playbook, clock_start: datetime,
-            now: float) -> object:
-    """What ``look`` shows at ``now``: the same answer the recorded action would hold.
-
-    The caller has checked the look (a known service, a runbook that exists); this does not
-    record anything.
-    """
-    spec = world.spec
-    match look.evidence:
-        case "metrics":
-            assert look.service is not None
-            return evidence.metrics_window(world, look.service, now, look.start, look.end)
-        case "logs":
-            return evidence.log_search(world, now, service=look.service, text=look.text, level=look.level,
-                                       start=look.start, end=look.end)
-        case "changes":
-            return evidence.change_feed(spec, world, now)
-        case "dependencies":
-            return evidence.dependency_map(spec, world, now)
-        case "oncall":
-            return evidence.oncall_status(playbook, state, clock_start, now)
-        case "runbook":
-            return {"name": look.name, "markdown": evidence.runbook(look.name or "")}
-    raise ValueError(f"unknown evidence {look.evidence!r}")  # pragma: no cover - a Literal
 
 
 @dataclass(frozen=True)
