@@ -20,7 +20,16 @@ import pytest
 import uvicorn
 from starlette.types import ASGIApp
 
+from scenarios.monitoring.compression import TimeCompression
+from scenarios.monitoring.rules import PAGE_TIERS
 from scenarios.procs import ProcessRecord, free_port, python_env, spawn, terminate, wait_until
+
+#: How long a test waits for the steady state after a rollback. Every shipped steady state says
+#: "no critical alert is firing", and the slowest page tier (6x over 6h with 30m) resets only once
+#: its short window, compressed to 30 s, holds no errors any more, plus a rule evaluation and a
+#: scrape. Twice the longest short window covers that on a loaded 2-core machine; a quicker
+#: recovery returns at once (it is a poll's deadline, not a wait).
+RECOVERY_TIMEOUT_SECONDS = 2 * max(TimeCompression().seconds(short) for _, _, short in PAGE_TIERS) + 15
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -41,7 +41,12 @@ from scenarios.stack import (
     start_stack,
     stop_stack,
 )
-from tests.scenarios.conftest import HttpRecorder, http_recorder, serve_in_thread
+from tests.scenarios.conftest import (
+    RECOVERY_TIMEOUT_SECONDS,
+    HttpRecorder,
+    http_recorder,
+    serve_in_thread,
+)
 from webui.app import create_app
 from webui.settings import Settings
 
@@ -122,7 +127,7 @@ def test_an_error_spike_pages_the_drill_room_and_the_rollback_restores_checkout(
             stack_dir=stack_dir,
             out_dir=tmp_path / "out",
             alert_timeout_seconds=60,
-            recovery_timeout_seconds=30,
+            recovery_timeout_seconds=RECOVERY_TIMEOUT_SECONDS,
             ready_timeout_seconds=30,
         ),
         say=lambda line: None,

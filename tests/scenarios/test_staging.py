@@ -33,6 +33,7 @@ from scenarios.procs import ProcessRecord, free_port, python_env, spawn, termina
 from scenarios.receiver import receiver_snippet
 from scenarios.stack import StackConfig, start_stack, stop_stack
 from scenarios.stackplan import plan_stack
+from tests.scenarios.conftest import RECOVERY_TIMEOUT_SECONDS
 
 EXAMPLE = EXPERIMENT
 needs_monitoring = pytest.mark.skipif(
@@ -78,7 +79,7 @@ def test_the_worked_example_pages_on_the_proxy_s_own_metrics_and_rolls_back(inve
         names = {r["alert"] for g in rules["groups"] for r in g["rules"]}
         assert {"InventoryHighLatencyBudgetBurn", "InventoryHighErrorBudgetBurn"} <= names
         env = {**read_env_file(state.chaos_env_file), "DRILLBIT_ALERT_TIMEOUT": "60"}
-        outcome = run_experiment(EXAMPLE, journal_path=tmp_path / "journal.json", env=env, recovery_timeout=30)
+        outcome = run_experiment(EXAMPLE, journal_path=tmp_path / "journal.json", env=env, recovery_timeout=RECOVERY_TIMEOUT_SECONDS)
         journal = json.loads(outcome.journal_path.read_text())
         assert journal["status"] == "completed", journal.get("run")
         assert outcome.judgement.verdict.value == "passed", outcome.judgement.reasons
