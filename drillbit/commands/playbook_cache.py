@@ -29,13 +29,14 @@ import os
 import pickle
 import sys
 import tempfile
+from functools import cached_property
 from pathlib import Path
 
 import pydantic
 
 from playbook.model import Playbook, load_playbook
 
-__all__ = ["cache_dir", "cache_key", "load_cached"]
+__all__ = ["cache_dir", "cache_key", "load_cached", "storable"]
 
 _PACKAGE_FILES = (".py", ".yaml", ".j2")
 _FORMAT = b"drillbit-playbook-cache-1"
@@ -99,12 +100,22 @@ def _read(directory: Path, key: str) -> Playbook | None:
     return book if stored_key == key and isinstance(book, Playbook) else None
 
 
-def _write(directory: Path, key: str, book: Playbook) -> None:
-    # Cached properties (a Jinja environment, once built) are derived: drop them.
+def storable(book: Playbook) -> Playbook:
+    """A shallow copy of ``book`` without its cached properties, which are derived.
+
+    A playbook that has rendered a template holds a Jinja environment, which cannot be pickled
+    (and need not be: it is rebuilt on first use).
+    """
     clone = copy.copy(book)
-    clone.__dict__.pop("template_set", None)
+    for name, value in vars(type(book)).items():
+        if isinstance(value, cached_property):
+            clone.__dict__.pop(name, None)
+    return clone
+
+
+def _write(directory: Path, key: str, book: Playbook) -> None:
     try:
-        data = pickle.dumps((key, clone), protocol=pickle.HIGHEST_PROTOCOL)
+        data = pickle.dumps((key, storable(book)), protocol=pickle.HIGHEST_PROTOCOL)
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         if not _private(directory):
             return

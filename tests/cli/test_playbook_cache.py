@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from drillbit.cli import main
-from drillbit.commands.playbook_cache import cache_key, load_cached
+from drillbit.commands.playbook_cache import _write, cache_key, load_cached, storable
 from playbook.errors import InvalidDefinition
 from playbook.model import DEFAULT_PLAYBOOK_PATH, Playbook, load_playbook
 
@@ -16,7 +16,8 @@ DEFAULT_TEXT = DEFAULT_PLAYBOOK_PATH.read_text(encoding="utf-8")
 
 
 def _renamed(book: Playbook, name: str) -> Playbook:
-    return book.model_copy(update={"name": name})
+    """A copy of ``book`` under another name, as the cache would store it."""
+    return storable(book.model_copy(update={"name": name}))
 
 
 def _plant(directory: Path, key: str, value: object) -> Path:
@@ -33,6 +34,18 @@ def playbook_file(tmp_path: Path) -> Path:
     path = tmp_path / "team.yaml"
     path.write_text(DEFAULT_TEXT, encoding="utf-8")
     return path
+
+
+def test_a_playbook_that_has_rendered_a_template_is_still_cached(tmp_path: Path, playbook_file: Path) -> None:
+    # Rendering builds the playbook's Jinja environment, which pickle refuses: the entry must
+    # leave it out, or a process that renders before it loads would never cache.
+    book = load_playbook(playbook_file)
+    assert book.template_set is book.template_set  # built and kept
+    cache = tmp_path / "cache"
+    key = cache_key(playbook_file.read_bytes())
+    _write(cache, key, book)
+    assert load_cached(playbook_file, cache) == book
+    assert [e.name for e in cache.iterdir()] == [f"{key}.pickle"]
 
 
 def test_a_miss_loads_the_file_and_stores_one_private_entry_under_its_content_key(
