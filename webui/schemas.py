@@ -17,12 +17,14 @@ __all__ = [
     "AlertOutcome",
     "AlertsAccepted",
     "ControlRequest",
+    "HintRequest",
     "InjectAccepted",
     "InjectRequest",
     "JoinRequest",
     "Joined",
     "LibraryEntry",
     "PagerDutyAccepted",
+    "RemovalRequest",
     "RoomCreated",
     "RoomRequest",
 ]
@@ -73,6 +75,19 @@ class ControlRequest(_Request):
     command: Literal["start", "pause", "resume", "speed", "end"]
     speed: float = Field(default=1.0, ge=MIN_SPEED, le=MAX_SPEED, description="for start and speed")
     reason: str = Field(default="", max_length=500, description="for end")
+
+
+class HintRequest(_Request):
+    """A facilitator's hint: the level of the script's hint ladder to send (each once)."""
+
+    level: int = Field(ge=1, le=20)
+
+
+class RemovalRequest(_Request):
+    """Remove a participant from the room (their token and cookie stop working)."""
+
+    person: str = Field(min_length=1, max_length=200)
+    reason: str = Field(default="", max_length=200)
 
 
 class InjectRequest(_Request):

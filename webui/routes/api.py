@@ -37,6 +37,7 @@ from webui.rooms import (
     apply_control,
     create_room,
     deliver_inject,
+    ensure_space,
     join_room,
     links,
     postmortem_export,
@@ -45,11 +46,13 @@ from webui.rooms import (
 from webui.routes.home import room_by_code
 from webui.schemas import (
     ControlRequest,
+    HintRequest,
     InjectAccepted,
     InjectRequest,
     Joined,
     JoinRequest,
     LibraryEntry,
+    RemovalRequest,
     RoomCreated,
     RoomRequest,
 )
@@ -127,6 +130,32 @@ def room_state(room: FacilitatorApiDep) -> FacilitatorView:
 def control(body: ControlRequest, room: FacilitatorApiDep, services: ServicesDep) -> Response:
     """Start, pause, resume, change the speed of, or end the drill (facilitator)."""
     apply_control(services, room, body)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/api/v1/rooms/{room_id}/hints", status_code=status.HTTP_204_NO_CONTENT, responses={**_ROOM, **_REFUSED})
+def hint(body: HintRequest, room: FacilitatorApiDep, services: ServicesDep) -> Response:
+    """Send the room the script's hint ``level``, as the console's button does (each level once)."""
+    ensure_space(services, room)
+    room.send_hint(body.level)
+    services.hub.poke(room.id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/api/v1/rooms/{room_id}/removals", status_code=status.HTTP_204_NO_CONTENT, responses={**_ROOM, **_REFUSED})
+def remove(body: RemovalRequest, room: FacilitatorApiDep, services: ServicesDep) -> Response:
+    """Remove a participant (facilitator): their token stops working and their stream ends."""
+    ensure_space(services, room, 1 + len(room.state.roles_of(body.person)))
+    room.remove(body.person, body.reason)
+    services.hub.poke(room.id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/api/v1/rooms/{room_id}/debrief/release", status_code=status.HTTP_204_NO_CONTENT, responses={**_ROOM, **_REFUSED})
+def release(room: FacilitatorApiDep, services: ServicesDep) -> Response:
+    """Release the debrief, and the truth in it, to the participants (only once the drill ended)."""
+    room.release_debrief()
+    services.hub.poke(room.id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
