@@ -25,9 +25,12 @@ resolve             declared; not resolved yet; the actor is the Incident Comman
 write_postmortem    resolved; some text; valid action items; a root cause (service,
                     category) names a service of the world
 operate             a drill with a world; the world has the target and what the verb
-                    needs (a known version, flag, credential...); not resolved
-look                a drill with a world; evidence of a service the world has
-hypothesis          a drill with a world; a service it has and a category of the taxonomy
+                    needs (a known version, flag, credential...); not resolved. On a game
+                    day: one of its services and what the verb needs (the real system
+                    answers the rest)
+look                a drill with a world (or a game day); evidence of a service it has
+hypothesis          a drill with a world (or a game day); a service it has and a category
+                    of the taxonomy
 reply               a stakeholder message that has arrived; some text
 chat                some text (a message in the incident channel)
 mark_timeline       the actor is the Scribe; a channel message not marked before
@@ -63,7 +66,7 @@ from drills.events import (
 from drills.postmortem import filled_sections, parse_action_items
 from drills.script import DrillScript
 from drills.state import DrillState
-from drills.world.ops import Operation, OperationRefused, check
+from drills.world.ops import VERBS, Operation, OperationRefused, check
 from drills.world.run import World
 from drills.world.spec import Category
 from playbook.events import (
@@ -406,7 +409,7 @@ def decide(
             ]
             if action.root_cause is not None:
                 rc = action.root_cause
-                _world_service(world, rc.service, name)
+                _service_of(script, world, rc.service, name)
                 produced.append((RootCauseStated(**base, service=rc.service, category=rc.category, text=rc.text), None))
             return produced
         case Operate() | Look() | Hypothesis() | Reply():
@@ -465,6 +468,44 @@ def _world_service(world: World | None, service: str, action: str) -> World:
     return world
 
 
+def _service_of(script: DrillScript, world: World | None, service: str, action: str) -> None:
+    """The service must be one the team can name: the world's, or a game day's real ones."""
+    if script.is_gameday:
+        _needs(service in script.services, action, f"no service {service!r} (known: {', '.join(script.services)})")
+    else:
+        _world_service(world, service, action)
+
+
+def _gameday_action(action: Operate | Look | Hypothesis, base: _Common, state: DrillState,
+                    script: DrillScript) -> Produced:
+    """On a game day the real system answers: an operation is recorded for the runner to carry
+    out (the target says what it cannot do); a look records what was asked, the panels show the
+    real series the log holds."""
+    name = action.type
+    match action:
+        case Hypothesis():
+            _service_of(script, None, action.service, name)
+            return [(HypothesisRecorded(**base, service=action.service, category=action.category, text=action.text), None)]
+        case Operate():
+            _service_of(script, None, action.target, name)
+            _needs(not state.resolved, name, "the incident is resolved")
+            op = action.operation()
+            need, _ = VERBS[op.verb]
+            _needs(need is None or getattr(op, need) is not None, name, f"{op.verb} needs {need}")
+            return [(Operated(**base, operation=op, label=op.label()), op.target)]
+        case Look():
+            if action.service is not None:
+                _service_of(script, None, action.service, name)
+            request = action.model_dump(exclude={"type"}, exclude_none=True)
+            result: dict[str, object] = {"gameday": True, "as_of": base["at"]}
+            if action.evidence == "runbook":
+                text = evidence.runbook(action.name or "")
+                _needs(text is not None, name, f"no runbook {action.name!r} (known: {', '.join(evidence.runbook_names())})")
+                result = {"name": action.name, "markdown": text}
+            return [(EvidenceViewed(**base, evidence=action.evidence, request=request, result=result), None)]
+    raise ActionRefused(name, "unknown action")  # pragma: no cover
+
+
 def _world_action(
     action: Operate | Look | Hypothesis | Reply,
     base: _Common,
@@ -475,6 +516,8 @@ def _world_action(
 ) -> Produced:
     name = action.type
     at = base["at"]
+    if script.is_gameday and not isinstance(action, Reply):
+        return _gameday_action(action, base, state, script)
     match action:
         case Reply():
             _needs(action.message_id in state.messages, name, f"no message {action.message_id!r} has arrived")

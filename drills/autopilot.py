@@ -27,6 +27,7 @@ no-mitigation     acknowledges, declares, communicates, never fixes anything (so
                                                                                     postmortem
 ================  ==============================================================  ============
 
+In a game-day room (``kind: gameday``) the team plays the real system (``gamedayplay.py``).
 On a drill with a world the team also investigates and hypothesises (``worldplay.py``); the
 last three profiles differ from ``textbook`` only there (on a script without a world they
 play like ``textbook``, except ``no-mitigation``). A drill that is not resolved by its
@@ -55,6 +56,7 @@ from drills.actions import (
 from drills.clock import VirtualClock
 from drills.director import LOOKAHEAD
 from drills.errors import UnknownScript
+from drills.gamedayplay import plan_gameday
 from drills.narrative import clock_time
 from drills.postmortem import draft_postmortem
 from drills.script import DrillScript, Mitigation
@@ -236,13 +238,14 @@ def _plan_world(session: DrillSession, prof: Profile) -> Move | None:
         "resolve_after": prof.resolve_after, "postmortem_after": prof.postmortem_after,
     }
     text = _postmortem_text(session, state) if state.resolved and state.postmortem is None else ""
-    moves += [Move(m.at, m.actor, m.action) for m in plan_world(session, prof.world, team, text)]
+    planner = plan_gameday if session.script.is_gameday else plan_world
+    moves += [Move(m.at, m.actor, m.action) for m in planner(session, prof.world, team, text)]
     return min(moves, key=lambda m: m.at) if moves else None
 
 
 def plan(session: DrillSession, prof: Profile) -> Move | None:
     """The team's next move as things stand, or None when it has nothing left to do."""
-    if session.world is not None:
+    if session.world is not None or session.script.is_gameday:
         return _plan_world(session, prof)
     state = session.state
     script = session.script

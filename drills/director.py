@@ -217,7 +217,7 @@ def _candidates(
             event = StakeholderMessage(at=msg.at, incident_id=incident_id, message_id=msg.message_id,
                                        persona=msg.persona, sender=msg.sender, channel=msg.channel, text=msg.text)
             out.append([Due(msg.at, "system", msg.message_id, event)])
-    elif state.impact_started_at is None:
+    elif state.impact_started_at is None and not script.is_gameday:  # a game day's impact is real
         start = truth.impact_started_at
         out.append([Due(start, "system", None, ImpactStarted(at=start, incident_id=incident_id))])
     stopped = state.mitigated_at

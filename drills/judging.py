@@ -11,6 +11,10 @@ investigation      looked at evidence that shows the fault before the first oper
                    with an operation or a hypothesis costs ``red_herring_penalty``
 =================  ========================================================================
 
+On a game day (``drills/gameday.py``) the faults are those the chaos run injected; evidence
+that shows one is the real dashboards or logs of a service it hurts, the change feed, a real
+alert's runbook or the dependencies; nothing is a red herring.
+
 Evidence that *shows the fault*: the metrics or logs of a service the fault affects, the
 change feed when the fault is a change, or a runbook of a real alert. A red herring is a
 service the world marks as one (an unrelated deploy, a noisy but healthy dependency): a
@@ -21,6 +25,7 @@ pursues it.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from drills.events import (
     EvidenceViewed,
@@ -31,6 +36,7 @@ from drills.events import (
     StakeholderMessage,
 )
 from drills.facts import Facts, Result, minutes, seqs, timeliness
+from drills.gameday import GameDayFault
 from drills.truth import affected_services
 from drills.world.spec import Fault
 
@@ -39,7 +45,7 @@ __all__ = ["diagnosis", "investigation", "operation_choice", "unanswered", "worl
 _PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*%")
 
 
-def _right(faults: tuple[Fault, ...], service: str, category: str) -> float:
+def _right(faults: Sequence[Fault | GameDayFault], service: str, category: str) -> float:
     best = 0.0
     for f in faults:
         if f.service == service:
@@ -47,10 +53,19 @@ def _right(faults: tuple[Fault, ...], service: str, category: str) -> float:
     return best
 
 
+def _truth_faults(f: Facts) -> Sequence[Fault | GameDayFault] | None:
+    """The faults a diagnosis is judged against: the world's, or those a game day's chaos run
+    injected (None: nothing to judge against)."""
+    if f.script.world is not None:
+        return f.script.world.faults
+    gameday = f.script.gameday
+    return gameday.faults if gameday is not None and gameday.faults else None
+
+
 def diagnosis(f: Facts) -> Result:
-    if f.script.world is None:
+    faults = _truth_faults(f)
+    if faults is None:
         return 1.0, [], "no world model: diagnosis is not scored"
-    faults = f.script.world.faults
     hyps = [r for r in f.of(HypothesisRecorded) if isinstance(r.event, HypothesisRecorded)]
     if not hyps:
         return 0.0, [], "no hypothesis was recorded"
@@ -87,9 +102,22 @@ def diagnosis(f: Facts) -> Result:
     return 0.6 * first_part + 0.4 * final_part, seqs(*evidence), "; ".join(parts)
 
 
+def _shows_real_fault(f: Facts, look: EvidenceViewed) -> bool:
+    """On a game day: the real dashboards or logs of a service a fault hurts, the change feed
+    (the chaos run's changes are in it), a real alert's runbook, the dependencies."""
+    hurt = {fault.service for fault in _truth_faults(f) or ()}
+    match look.evidence:
+        case "metrics" | "logs":
+            return look.request.get("service") in hurt
+        case "runbook":
+            return look.request.get("name") in {a.runbook.removeprefix("runbook:") for a in f.state.alerts.values()}
+    return look.evidence in ("changes", "dependencies")
+
+
 def _shows_fault(f: Facts, look: EvidenceViewed) -> bool:
     spec = f.script.world
-    assert spec is not None
+    if spec is None:
+        return _shows_real_fault(f, look)
     affected = affected_services(spec)
     service = look.request.get("service")
     match look.evidence:
@@ -108,7 +136,8 @@ def _shows_fault(f: Facts, look: EvidenceViewed) -> bool:
 
 def _chased(f: Facts) -> list[Record]:
     spec = f.script.world
-    assert spec is not None
+    if spec is None:
+        return []  # a game day plants no red herring
     herrings = set(spec.red_herrings) - {fault.service for fault in spec.faults}
     works = {(v.at, v.operation) for v in f.verdicts if v.effect == "works"}
     out = []
@@ -122,7 +151,7 @@ def _chased(f: Facts) -> list[Record]:
 
 
 def investigation(f: Facts) -> Result:
-    if f.script.world is None:
+    if _truth_faults(f) is None:
         return 1.0, [], "no world model: investigation is not scored"
     looks = [r for r in f.of(EvidenceViewed) if isinstance(r.event, EvidenceViewed)]
     telling = [r for r in looks if isinstance(r.event, EvidenceViewed) and _shows_fault(f, r.event)]

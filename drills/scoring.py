@@ -30,6 +30,11 @@ diagnosis,         see ``drills/judging.py``
 investigation
 =================  ========================================================================
 
+On a game day (``drills/gameday.py``) every alert is real (it came from the real system),
+the expected severity is the playbook's verdict on the worst of them, and diagnosis and
+investigation are judged against the faults the chaos run injected (the runner replaces the
+mitigation criteria with the real probes' verdict: ``scenarios/gameday/scoring.py``).
+
 On a drill with a world, the expected severity is the classifier's verdict on the world's
 true state at the declaration, real alerts are those on services a fault affects
 (``drills/truth.py``), updates must state the impact the world had (``judging.py``), and
@@ -45,6 +50,7 @@ from pydantic import BaseModel, ConfigDict
 
 from drills.events import Operated, Record, RoleReleased
 from drills.facts import Facts, Result, minutes, seqs, timeliness
+from drills.gameday import gameday_severity
 from drills.judging import (
     diagnosis,
     investigation,
@@ -502,6 +508,15 @@ def score_session(
         origin = declared.at if declared else (first_alert.at if first_alert else max(0.0, end))
         expected = script.truth.expected_severity or true_severity(spec, world, playbook, origin)
         verdicts = judge_operations(world, ops)
+    elif script.is_gameday:
+        # Every alert of a game day came from outside (the real system): all are real.
+        world = None
+        fired = [r for r in records if isinstance(r.event, AlertFired)]
+        real = {r.event.alert_id for r in fired if isinstance(r.event, AlertFired)}
+        first_alert = fired[0] if fired else None
+        expected = script.truth.expected_severity or gameday_severity(
+            playbook, [r.event.severity for r in fired if isinstance(r.event, AlertFired)],
+            state.declaration.severity if state.declaration else None)
     else:
         world = None
         expected = script.expected_severity(playbook)

@@ -19,6 +19,10 @@ Any inject may be a red herring (``red_herring: true``); an alert may be noise
 ``while_impacted: true`` describes the broken world (an error-rate snapshot, an angry
 executive) and is skipped if a working mitigation has stopped the impact before it is due.
 
+A script of ``kind: gameday`` (``drills/gameday.py``) is a game day's room on the real system:
+no world, no injects, no mitigation catalogue; its ``gameday`` spec names the target's services
+and the faults the chaos run injects (its truth), and everything in its log comes from outside.
+
 The hidden :class:`Truth` holds the root cause, the expected severity (by default the
 playbook's verdict on the worst real alert) and the mitigation catalogue. Each mitigation
 works, has no effect, or makes things worse, and carries a ``reaction``: injects delivered
@@ -37,6 +41,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from drills.gameday import GameDaySpec
 from drills.truth import untouched_severity
 from drills.world.alerts import check_rules
 from drills.world.spec import WorldSpec
@@ -219,6 +224,10 @@ class DrillScript(_Model):
     truth: Truth
     world: WorldSpec | None = Field(default=None, description="the live model of the drill's services")
     stakeholders: tuple[Stakeholder, ...] = ()
+    kind: Literal["drill", "gameday"] = Field(
+        default="drill", description="gameday: played on the real system (no world, no injects)"
+    )
+    gameday: GameDaySpec | None = Field(default=None, description="kind gameday: the experiment and its faults")
 
     @field_validator("clock_start")
     @classmethod
@@ -252,6 +261,15 @@ class DrillScript(_Model):
         return [i for _, _, i in self.all_injects() if isinstance(i, AlertInject)]
 
     @property
+    def is_gameday(self) -> bool:
+        return self.kind == "gameday"
+
+    @property
+    def operable(self) -> bool:
+        """Whether the team acts with the generic operations (a world, or the real system)."""
+        return self.world is not None or self.is_gameday
+
+    @property
     def services_shown(self) -> tuple[str, ...]:
         """The services participants may look at (the world's, or the script's list)."""
         return self.world.names if self.world is not None else self.services
@@ -270,6 +288,8 @@ class DrillScript(_Model):
         judges the true state at its declaration instead)."""
         if self.truth.expected_severity is not None:
             return self.truth.expected_severity
+        if self.is_gameday:
+            return playbook.severity_order[-1]  # no real alert yet: the score reads the real ones
         if self.world is not None:
             start = self.clock_start.hour + self.clock_start.minute / 60
             return untouched_severity(self.world, playbook, start)
@@ -282,7 +302,25 @@ class DrillScript(_Model):
         return hashlib.sha256(self.model_dump_json().encode()).hexdigest()[:16]
 
     # -- validation -----------------------------------------------------------------------
+    def _check_gameday(self) -> None:
+        """A game day has its spec, and nothing simulated: no world, injects or catalogue."""
+        if self.gameday is None:
+            raise BadReference(("gameday",), "a drill of kind gameday needs its gameday spec")
+        for name in ("world", "injects", "stakeholders"):
+            if getattr(self, name):
+                raise BadReference((name,), f"a game day is played on the real system: it has no {name}")
+        if self.truth.mitigations:
+            raise BadReference(("truth", "mitigations"), "a game day has no mitigation catalogue: the real system says what works")
+        for i, fault in enumerate(self.gameday.faults):
+            if fault.service not in self.services:
+                raise BadReference(("gameday", "faults", i, "service"), f"{fault.service!r} is not one of the services")
+
     def cross_check(self) -> None:
+        if self.is_gameday:
+            self._check_gameday()
+            return
+        if self.gameday is not None:
+            raise BadReference(("gameday",), "only a drill of kind gameday has a gameday spec")
         ids: set[str] = set()
         alert_ids: set[str] = set()
         position = {m.id: k for k, m in enumerate(self.truth.mitigations)}

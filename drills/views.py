@@ -33,6 +33,7 @@ from drills.actions import (
 from drills.channel import Chat, MarkTimeline, channel_for
 from drills.errors import ActionRefused
 from drills.events import EvidenceViewed, InjectDelivered, Record
+from drills.gameday import gameday_severity
 from drills.narrative import clock_time, describe
 from drills.prefill import role_prefill
 from drills.scoring import ScoreReport, score_session
@@ -242,9 +243,9 @@ def _incident(state: DrillState, session: DrillSession) -> dict[str, Any] | None
 
 def catalog(session: DrillSession) -> list[dict[str, Any]]:
     """The generic action catalog: every verb on every service of the world (no hint of which)."""
-    if session.script.world is None:
+    if not session.script.operable:
         return []
-    targets = [s.name for s in session.script.world.services]
+    targets = list(session.script.services_shown)
     return [
         {"verb": verb, "label": label, "needs": need, "targets": targets, "destructive": DESTRUCTIVE.get(verb)}
         for verb, (need, label) in VERBS.items()
@@ -309,8 +310,8 @@ def _refusals(session: DrillSession, name: str | None) -> dict[str, str | None]:
     unmarked = [m.seq for m in state.chat.values() if m.marked_by is None]
     if unmarked:
         probes["mark_timeline"] = MarkTimeline(message_seq=unmarked[0])
-    if session.script.world is not None:
-        probes["hypothesis"] = Hypothesis(service=session.script.world.names[0], category="code_change")
+    if session.script.operable:
+        probes["hypothesis"] = Hypothesis(service=session.script.services_shown[0], category="code_change")
     if state.messages:
         probes["reply"] = Reply(message_id=next(iter(state.messages)), text="-")
     out = {key: refusal(session, name, action) for key, action in probes.items()}
@@ -455,12 +456,18 @@ def _truth(session: DrillSession) -> dict[str, Any]:
         truth["faults"] = [f.model_dump(mode="json") for f in world.faults]
         truth["red_herrings"] = list(world.red_herrings)
         truth["remedies"] = [op.label() for op in remedies(world)]
+    if session.script.gameday is not None:
+        truth["faults"] = [f.model_dump(mode="json") for f in session.script.gameday.faults]
     return truth
 
 
 def _expected_now(session: DrillSession) -> str:
     """The severity the score expects if the team declared now (world: the true state now)."""
     spec, world = session.script.world, session.world
+    if session.script.is_gameday and session.script.truth.expected_severity is None:
+        d = session.state.declaration
+        return gameday_severity(session.playbook, [a.severity for a in session.state.alerts.values()],
+                                d.severity if d else None)
     if spec is None or world is None or session.script.truth.expected_severity is not None:
         return session.script.expected_severity(session.playbook)
     d = session.state.declaration

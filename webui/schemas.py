@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from drills.gameday import GameDaySpec
 from drills.session import MAX_SPEED, MIN_SPEED
 
 __all__ = [
@@ -52,6 +53,11 @@ class RoomRequest(_Request):
     speed: float = Field(default=1.0, ge=MIN_SPEED, le=MAX_SPEED, description="drill minutes per wall minute")
     start: bool = Field(default=True, description="start the drill clock at once (alerts need a running room)")
     source: str = Field(default="api", max_length=100, description="who opened it (recorded nowhere else)")
+    gameday: GameDaySpec | None = Field(
+        default=None,
+        description="a game day on the real system: the room has no world and no injects; "
+        "`script` (a library drill) gives only its participant briefing",
+    )
 
 
 class RoomCreated(BaseModel):

@@ -20,12 +20,16 @@ from typing import Any
 
 from pydantic import SecretStr
 
+from drills.gameday import GameDaySpec
+from drills.gamedayroom import gameday_script
 from playbook.errors import RunFailed
 from scenarios.chaosrun import ExperimentRun, read_env_file, run_experiment
 from scenarios.faultstate import HALT_FILE, halt
 from scenarios.gameday.bridge import OperateBridge
+from scenarios.gameday.feed import RealFeed
 from scenarios.gameday.fixwindow import GameDayHandler
 from scenarios.gameday.judge import judge_gameday
+from scenarios.gameday.kind import gameday_spec
 from scenarios.gameday.plan import (
     Checked,
     GameDayOptions,
@@ -125,6 +129,12 @@ class _Game:
     stop_team: threading.Event = field(default_factory=threading.Event)
     configuration: dict[str, Any] = field(default_factory=dict)
     real: RealSystem | None = None
+    spec: GameDaySpec | None = None
+
+    @property
+    def service(self) -> str:
+        """The target's service: your own's ``--service``, else the bundled checkout."""
+        return self.options.service if self.options.target is not None else "checkout"
 
     @property
     def options(self) -> GameDayOptions:
@@ -145,14 +155,18 @@ def _play(game: _Game) -> GameDayReport:
 
 
 def _open_room(game: _Game) -> None:
-    options, say = game.options, game.say
-    api, admin_token = web_ui(game.checked, game.run_dir, game.cleanup, say, game.stopped)
+    """A game-day room (``drills/gameday.py``): the real system's, with no world; the library
+    drill gives only its briefing."""
+    options, say, checked = game.options, game.say, game.checked
+    api, admin_token = web_ui(checked, game.run_dir, game.cleanup, say, game.stopped)
     game.api = api
+    game.spec = spec = gameday_spec(checked.experiment, service=game.service, own_target=options.target is not None,
+                                    briefing_from=checked.script.id)
     game.room = room = api.open_room(
-        RoomRequest(script=game.checked.script.id, speed=options.speed, start=False, source="gameday"),
+        RoomRequest(script=checked.script.id, speed=options.speed, start=False, source="gameday", gameday=spec),
         admin_token=admin_token,
     )
-    say(f"drill room {room.session_id}: {room.title}")
+    say(f"game-day room {room.session_id}: {room.title}")
     say(f"  facilitator link: {room.facilitator_url.get_secret_value()}")
     say(f"  join code: {room.join_code} ({room.join_url})")
 
@@ -198,9 +212,11 @@ def _join_team(game: _Game) -> None:
         join_code=game.room.join_code,
         facilitator_key=game.key(),
         profile=checked.team,
-        script=checked.script,
+        script=gameday_script(game.spec, briefing=checked.script) if game.spec else checked.script,
         playbook=checked.playbook,
-        real=None if game.real is None else RealPlay(game.real, tuple(fixes_for(checked.experiment, game.real.service))),
+        # A game-day room's team operates through the room: the bridge carries it out.
+        real=None if game.real is None or game.spec is not None else RealPlay(
+            game.real, tuple(fixes_for(checked.experiment, game.real.service))),
     )
     team.join()
     thread = game.team_thread = threading.Thread(
@@ -264,6 +280,14 @@ def _bridged(game: _Game) -> contextlib.AbstractContextManager[object]:
     return OperateBridge(game.api, game.room.session_id, game.key(), game.real, game.say)
 
 
+def _fed(game: _Game) -> RealFeed:
+    """The real system's signals and fault state, posted into the room while the run lasts."""
+    assert game.api is not None and game.room is not None and game.state is not None
+    return RealFeed(game.api, game.room.session_id, game.key(), service=game.service,
+                    prometheus_url=game.state.prometheus_url, stack_dir=game.state.run_dir,
+                    allow=game.checked.allow)
+
+
 def _run_the_experiment(game: _Game) -> tuple[ExperimentRun, dict[str, Any], DrillTimeline, GameDayHandler]:
     options, say = game.options, game.say
     assert game.api is not None and game.room is not None and game.state is not None
@@ -281,7 +305,7 @@ def _run_the_experiment(game: _Game) -> tuple[ExperimentRun, dict[str, Any], Dri
         halted=halt_file.exists,
         say=say,
     )
-    with _HaltWatch(game.api, room_id, game.key(), game.state.run_dir, say), _bridged(game):
+    with _HaltWatch(game.api, room_id, game.key(), game.state.run_dir, say), _bridged(game), _fed(game):
         outcome = run_experiment(
             options.experiment,
             journal_path=game.run_dir / "journal.json",

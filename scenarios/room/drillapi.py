@@ -36,6 +36,7 @@ from typing import Any, Literal, Self
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
+from drills.gameday import GameDaySpec
 from playbook.errors import RunFailed
 from scenarios.allowlist import AllowList
 from scenarios.httpcall import UnexpectedStatus
@@ -98,6 +99,9 @@ class RoomRequest(BaseModel):
     speed: float = Field(default=1.0, ge=MIN_SPEED, le=MAX_SPEED)
     start: bool = Field(default=True, description="start the drill clock at once")
     source: str = Field(default="chaos-experiment", max_length=100)
+    gameday: GameDaySpec | None = Field(
+        default=None, description="a game-day room on the real system (``script``: its briefing only)"
+    )
 
 
 class Room(BaseModel):
@@ -233,7 +237,7 @@ class DrillApi:
         """``POST /api/v1/rooms``: a room for a library drill, its links, code and secrets."""
         try:
             response = self._send(
-                "POST", ROOMS_ROUTE, token=admin_token, body=request.model_dump(), expect=201
+                "POST", ROOMS_ROUTE, token=admin_token, body=request.model_dump(mode="json", exclude_none=True), expect=201
             )
         except UnexpectedStatus as exc:
             if exc.status in {404, 405}:

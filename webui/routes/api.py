@@ -15,6 +15,8 @@ from fastapi.responses import PlainTextResponse, Response
 from pydantic import BaseModel
 
 from drills.actions import Action
+from drills.gamedayroom import gameday_script
+from drills.script import DrillScript
 from drills.views import (
     EventsPage,
     FacilitatorView,
@@ -23,6 +25,7 @@ from drills.views import (
     participant_view,
 )
 from drills.views import facilitator_view as full_view
+from playbook.errors import InvalidDefinition
 from webui.deps import (
     AdminDep,
     FacilitatorApiDep,
@@ -90,7 +93,13 @@ def library(services: ServicesDep, _: AdminDep) -> list[LibraryEntry]:
 )
 def open_room(body: RoomRequest, request: Request, services: ServicesDep, _: AdminDep) -> RoomCreated:
     """Open a room (admin token): its links, join code, facilitator key and receiver token."""
-    created = create_room(services, body.script, speed=body.speed, start=body.start)
+    script: str | DrillScript = body.script
+    if body.gameday is not None:  # a game day: only the library drill's briefing, never its world
+        briefing = services.script(body.script)
+        if briefing is None:
+            raise InvalidDefinition(f"no drill {body.script!r} in the library", field="script")
+        script = gameday_script(body.gameday, briefing=briefing)
+    created = create_room(services, script, speed=body.speed, start=body.start)
     session = created.session
     room_links = links(str(request.base_url), services, session, created.facilitator_key)
     token = room_links.receiver_token
