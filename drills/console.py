@@ -1,4 +1,5 @@
-"""What the facilitator's console shows beside the team's view: the world's true state now,
+"""What the facilitator's console shows beside the team's view: the world's true state now (in a
+game day: the real fault state, :func:`real_now`),
 what the team has and has not looked at, and the script's hints.
 
 Pure functions of a session (read under its lock). This is truth: only the facilitator's
@@ -11,10 +12,11 @@ from dataclasses import dataclass
 
 from drills.debrief import evidence_missed
 from drills.events import EvidenceViewed, HintSent
+from drills.gamedayview import FaultState, fault_state
 from drills.narrative import clock_time, describe
 from drills.session import DrillSession
 
-__all__ = ["FaultNow", "HintLine", "Looks", "ServiceNow", "WorldNow", "hints", "looks", "world_now"]
+__all__ = ["FaultNow", "HintLine", "Looks", "ServiceNow", "WorldNow", "hints", "looks", "real_now", "world_now"]
 
 # A service is failing past this error rate, slow past this p99 (the world's impact bars).
 _FAILING_PCT = 2.0
@@ -84,6 +86,18 @@ def world_now(session: DrillSession) -> WorldNow | None:
         for f in spec.faults
     ]
     return WorldNow(minute, round(snap.impact.affected_pct, 1), impacted, services, faults)
+
+
+def real_now(session: DrillSession) -> FaultState | None:
+    """A game day's true state: the faults its experiment injects, the chaos run's steps and
+    the real fault state the runner last read from the target and the proxy (None: not a game
+    day)."""
+    spec = session.script.gameday
+    if spec is None:
+        return None
+    with session.lock:
+        records = session.records()
+    return fault_state(records, spec.faults, session.script.clock_start)
 
 
 @dataclass(frozen=True)

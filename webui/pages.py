@@ -268,6 +268,7 @@ def facilitator_context(session: DrillSession, *, csrf: str, links: Links) -> di
         "seq": view.offset,
         # The true world beside the team's view, what the team looked at, the hints.
         "world": console.world_now(session),
+        "real": console.real_now(session),
         "looks": console.looks(session),
         "hints": console.hints(session),
         "released": session.state.debrief_released,

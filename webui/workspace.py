@@ -33,6 +33,7 @@ from drills.world.alerts import rules_for
 from drills.world.logs import LEVELS
 from playbook.errors import InvalidDefinition
 from webui.charts import MapNode, Series, line_chart, service_map
+from webui.gamedaypanels import show as gameday_show
 from webui.rendering import render
 from webui.rooms import act
 from webui.services import Services
@@ -241,6 +242,8 @@ _LIVE = _Cache()
 def show(services: Services, room: DrillSession, name: str, panel: Panel, query: Query, *,
          record: bool) -> str:
     """The panel's body for ``query``; ``record``: the participant asked (a ``look``)."""
+    if room.script.is_gameday:  # the real system's panels: webui/gamedaypanels.py
+        return gameday_show(services, room, name, panel, query, record=record)
     world = room.world
     if room.script.world is None or world is None:
         return render("participant/_nothing.html", panel=panel, room=room.id)

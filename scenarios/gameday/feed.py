@@ -45,7 +45,8 @@ def signal_queries(service: str, window: str = "15s") -> dict[str, str]:
     total = f"sum(rate(http_requests_total{{{svc}}}[{window}]))"
     return {
         "requests_per_second": total,
-        "error_rate": f'100 * sum(rate(http_requests_total{{{svc},status=~"5.."}}[{window}])) / {total}',
+        # No 5xx series at all is no error (``or vector(0)``); no traffic stays NaN (0/0).
+        "error_rate": f'100 * (sum(rate(http_requests_total{{{svc},status=~"5.."}}[{window}])) or vector(0)) / {total}',
         "latency_p99_ms": "1000 * histogram_quantile(0.99, sum by (le) "
         f"(rate(http_request_duration_seconds_bucket{{{svc}}}[{window}])))",
     }
@@ -135,7 +136,9 @@ class RealFeed:
             results = {name: prometheus_vector(self._prometheus, q) for name, q in self._queries.items()}
             values = snapshot_values(results)
             if values:
-                self._post("real-metrics", {"type": "metrics", "service": self.service, "values": values})
+                # The Dashboards tab plots them; kept out of the team's timeline (a line every poll).
+                self._post("real-metrics", {"type": "metrics", "service": self.service, "values": values,
+                                            "facilitator_only": True})
         except (RunFailed, httpx.HTTPError, OSError, ValueError) as exc:
             log.warning("real metrics for the room: %s", exc)
         try:
