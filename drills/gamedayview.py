@@ -76,11 +76,11 @@ def real_changes(records: Sequence[Record], clock_start: datetime) -> list[dict[
             summary = _redacted(str(e.content.get("line", "")))
             if summary is not None:
                 out.append({"at": r.at, "time": clock_time(clock_start, r.at), "kind": "chaos",
-                            "service": "staging", "summary": summary, "author": "game day"})
+                            "service": "staging", "summary": summary, "author": "game day", "version": ""})
         elif isinstance(e, Operated):
             out.append({"at": r.at, "time": clock_time(clock_start, r.at), "kind": e.operation.verb,
                         "service": e.operation.target, "summary": f"{e.label} (on the real system)",
-                        "author": e.actor or ""})
+                        "author": e.actor or "", "version": ""})
     out.sort(key=lambda c: float(str(c["at"])), reverse=True)
     return out
 
