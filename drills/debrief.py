@@ -132,8 +132,8 @@ def _first(records: Sequence[Record], kind: type[object], script: DrillScript) -
         if not isinstance(e, kind):
             continue
         if isinstance(e, HypothesisRecorded):
-            world = script.world
-            if world is None or not any(f.service == e.service and f.category == e.category for f in world.faults):
+            faults = script.world.faults if script.world else script.gameday.faults if script.gameday else ()
+            if not any(f.service == e.service and f.category == e.category for f in faults):
                 continue
         return r.at
     return None
@@ -153,6 +153,8 @@ def _milestones(records: Sequence[Record], script: DrillScript, real: set[str]) 
 
 
 def _real(records: Sequence[Record], script: DrillScript) -> set[str]:
+    if script.is_gameday:  # every alert of a game day came from the real system
+        return {r.event.alert_id for r in records if isinstance(r.event, AlertFired)}
     if script.world is None:
         return {a.key for a in script.real_alerts()}
     return {r.event.alert_id for r in records if isinstance(r.event, AlertFired)

@@ -10,7 +10,10 @@ with the mover's token.
 read with the facilitator key, replayed into a read-only :class:`~drills.session.DrillSession`)
 and asks :func:`drills.autopilot.plan` for the profile's next move, so the team follows the
 profile's decisions and timings exactly (acknowledge pages as they arrive, declare, assign roles,
-post updates, mitigate, resolve, write the postmortem). Like the in-process autopilot it reads the
+post updates, mitigate, resolve, write the postmortem). In a game-day room (``kind: gameday``)
+the plan is ``drills/gamedayplay.py``'s, and its operations are ``operate`` actions in the room,
+which the game day's bridge carries out on the staging system (``real`` stays None then: the
+direct :class:`RealPlay` path is for a room of a library drill played beside a real system). Like the in-process autopilot it reads the
 script's truth to choose its mitigation and severity: it is a test double for a team.
 
 A move is made once the room's drill clock reaches it; between moves the team polls the room

@@ -44,7 +44,7 @@ def _head(report: GameDayReport) -> list[str]:
         f"# Game day: {report.title}",
         "",
         f"- experiment: `{report.experiment}`",
-        f"- drill room: {report.room.get('title')} (`{report.drill}`), room "
+        f"- game-day room (the real system, no world; briefing from `{report.drill}`), room "
         f"`{report.room.get('session_id')}`, join code `{report.room.get('join_code')}`",
         f"- experiment verdict: **{report.verdict.value}**"
         + ("" if report.valid else " (the fault was never really tested)"),

@@ -4,8 +4,8 @@ The web UI is the real one (its app served by uvicorn in a thread); the game day
 (:func:`scenarios.gameday.run_gameday`) starts the whole staging stack (target, gateway, fault
 proxy, Prometheus, Alertmanager), opens a room through the API, points Alertmanager's drill
 receiver at it, and runs the error-spike experiment in this process under Locust load (scrape
-and evaluation every second, group_wait one second, bounded). The promises of issue 6 are then
-checked: the steady state held before the fault; the alert fired in Prometheus, was routed by
+and evaluation every second, group_wait one second, bounded). The room is a game day's (``kind: gameday``: no world, no injects). The promises of
+issue 6 are then checked: the steady state held before the fault; the alert fired in Prometheus, was routed by
 Alertmanager, and arrived in the room as an alert classified by the playbook; the rollback
 cleared the fault, the room heard the alert resolve and the steady state came back; nothing
 was left running. Skipped only when the binaries are missing:
@@ -162,6 +162,20 @@ def test_an_error_spike_pages_the_drill_room_and_the_rollback_restores_checkout(
         assert context.error_rate > 10
         assert alert["data"]["severity"] in {"SEV1", "SEV2"}
     assert [a.alert_id for a in report.alerts] == [a["data"]["alert_id"] for a in alerts]
+
+    # The room is a game day's (no world): every alert and page in it is a real one, and the
+    # real system is what it shows: the runner's Prometheus snapshots of checkout (the error
+    # spike's 5xx share among them) and the fault state it read from the target.
+    room = json.loads(Path(report.files["score_json"]).read_text())
+    assert room["script_id"] == "gameday-checkout", room["script_id"]
+    assert not [r for r in records if r["source"] in ("world", "script", "reaction")]
+    assert not [r for r in records if r["kind"] in ("impact_started", "mitigated", "stakeholder_message")]
+    assert {r["ref"] for r in records if r["kind"] == "page_sent"} <= {a["data"]["alert_id"] for a in alerts}
+    contents = [r["data"]["content"] for r in records if r["kind"] == "inject_delivered"]
+    snapshots = [c["values"] for c in contents if c.get("service") == "checkout" and "values" in c]
+    assert snapshots and max(v.get("error_rate") or 0 for v in snapshots) > 10, snapshots
+    faults = [c["line"] for c in contents if c.get("service") == "drillbit-faults"]
+    assert any("error_rate" in line for line in faults) and faults[-1] == "active faults: none", faults
 
     # The experiment's own events are in the room's timeline, start to finish.
     chaos = [r["data"]["content"]["line"] for r in records if r["data"].get("content", {}).get("service") == "chaos-toolkit"]
