@@ -147,7 +147,10 @@ def apply_control(services: Services, session: DrillSession, request: ControlReq
 
 
 def deliver_inject(services: Services, session: DrillSession, spec: dict[str, Any]) -> list[int]:
-    """Deliver an ad-hoc inject now; the seq of the records it produced."""
+    """Deliver an ad-hoc inject now; the seq of the records it produced. A game day's pages are
+    only the real alerts (through its receiver): an ad-hoc alert there is refused."""
+    if session.script.is_gameday and spec.get("type") == "alert":
+        raise ActionRefused("inject", "a game day pages only the real alerts, through the room's receiver")
     ensure_space(services, session)
     records = session.inject(spec)
     services.hub.poke(session.id)

@@ -131,3 +131,11 @@ def test_a_game_day_for_an_unknown_library_drill_is_refused(harness: Harness) ->
     bad = harness.client.post("/api/v1/rooms", json={"script": "checkout-slow-burn", "gameday": {**GAMEDAY, "service": ""}},
                               headers=bearer(ADMIN))
     assert bad.status_code == 422
+
+
+def test_an_ad_hoc_alert_is_refused_in_a_game_day_room_and_nothing_pages(harness: Harness, room: Room) -> None:
+    body = {"inject": "fake page", "detail": {"type": "alert", "summary": "Checkout down",
+                                              "context": {"service": "checkout", "error_rate": 90}}}
+    response = harness.client.post(f"/api/v1/rooms/{room.id}/injects", json=body, headers=bearer(room.key))
+    assert response.status_code == 409 and "only the real alerts" in response.text
+    assert not [r for r in harness.services.manager.get(room.id).records() if r.kind in ("alert_fired", "page_sent")]
