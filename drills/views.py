@@ -458,6 +458,7 @@ def _truth(session: DrillSession) -> dict[str, Any]:
         truth["remedies"] = [op.label() for op in remedies(world)]
     if session.script.gameday is not None:
         truth["faults"] = [f.model_dump(mode="json") for f in session.script.gameday.faults]
+        truth["remedies"] = [op.label() for op in session.script.gameday.remedies]
     return truth
 
 

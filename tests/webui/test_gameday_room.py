@@ -80,6 +80,11 @@ def test_only_the_real_alert_pages_the_room_over_a_long_simulated_time(harness: 
     assert not [r for r in records if r.kind in ("impact_started", "mitigated", "stakeholder_message")]
     page = html.unescape(dave.get(f"/rooms/{room.id}").text)
     assert "HighErrorRate: Error rate 12.5% exceeds 5%" in page
+    joined = harness.client.post("/api/v1/join", json={"join_code": room.code, "name": "erin"}).json()
+    view = harness.client.get(f"/api/v1/rooms/{room.id}/view", headers=bearer(joined["token"]))
+    assert view.status_code == 200, view.text
+    for truth in ("2500 ms longer", "latency_ms"):  # the injected fault and its remedy: truth
+        assert truth not in page and truth not in view.text
     assert not world_words(harness) & set(page.replace(",", " ").split())
 
 
