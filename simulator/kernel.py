@@ -84,13 +84,18 @@ class Kernel:
     def advance(self, minute: float) -> None:
         """Sleep until ``minute``, as a feeder's ``yield timeout(minute - now)`` would."""
         now = self.now
-        bound = [now + (minute - now), next(self.order)]  # a timeout's wake-up, to the bit
-        if self.urgent:
-            self._flush()
+        wake = now + (minute - now)  # a timeout's wake-up, to the bit
         queue = self.queue
-        if queue and queue[0] < bound:
-            self._run_before(bound)
-        self.now = bound[0]
+        if self.urgent:
+            # The feeder's timeout is scheduled before what the urgent calls schedule.
+            bound = [wake, next(self.order)]
+            self._flush()
+            if queue and queue[0] < bound:
+                self._run_before(bound)
+        elif queue and queue[0][0] <= wake:
+            # Nothing was scheduled since the last timer: a fresh order ranks after them all.
+            self._run_before([wake, next(self.order)])
+        self.now = wake
 
     def finish(self) -> None:
         """The feeder is done: run everything still due."""
