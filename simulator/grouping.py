@@ -205,8 +205,7 @@ def _group_life(
             end = ends[a]
             if end > tick:
                 firing.append(a)
-                if end < soonest:
-                    soonest = end
+                soonest = min(soonest, end)
             else:
                 resolved.append(a)
                 gone.append(ident)
@@ -231,8 +230,7 @@ def _group_life(
         following = group.entry_at + repeat_ticks if group.entry_firing else _NEVER
         if soonest != math.inf:
             due = math.ceil((soonest - origin) / interval - 1e-9)
-            if due < following:
-                following = due
+            following = min(following, due)
         if following == _NEVER:
             return count  # firing for ever, never repeating: nothing more to send
         j = following if following > j + 1 else j + 1

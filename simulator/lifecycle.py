@@ -22,6 +22,10 @@ The rest of the life is the pager's (escalation, acknowledgement) and the dispat
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from itertools import compress
+from operator import not_
+
 import numpy as np
 import numpy.typing as npt
 
@@ -31,12 +35,17 @@ from simulator.grouping import Notifications
 from simulator.kernel import Kernel
 from simulator.pager import Pager
 from simulator.paging import Step
-from simulator.records import TICKET, WORKED, Incident
+from simulator.records import Incident, TicketRow
 
 __all__ = ["Lifecycle"]
 
 # Which alert represents a notification: actionable before duplicate before noise.
-_KIND_RANK = {ACTIONABLE: 0, DUPLICATE: 1, NOISE: 2}
+# An incident's route: policy index (-1: a ticket), full timeline, rules per pass, low
+# urgency (None: it depends on the opening minute).
+Route = tuple[int, list[Step], int, bool | None]
+
+_KIND_RANK = np.zeros(3, dtype=np.int64)
+_KIND_RANK[[ACTIONABLE, DUPLICATE, NOISE]] = [0, 1, 2]
 
 
 class Lifecycle:
@@ -63,29 +72,26 @@ class Lifecycle:
         # Which alert represents several: actionable before duplicate before noise, then
         # the most severe, then the first; as one integer per alert, to compare fast.
         levels, count = len(compiled.severity_names), len(alerts)
-        self.a_order = [
-            (_KIND_RANK[k] * levels + s) * count + a
-            for a, (k, s) in enumerate(zip(self.a_kind, self.a_severity, strict=True))
-        ]
+        rank = _KIND_RANK[alerts.kind]
+        self.a_order = ((rank * levels + severity) * count + np.arange(count)).tolist()
         self.policy_index = {name: i for i, name in enumerate(compiled.policies)}
         self.auto_resolve = compiled.study.paging.auto_resolve_on_clear
         self.open_by_key: dict[int, Incident] = {}
         self.opened_by_alert: dict[int, int] = {}
-        # (severity, service) -> policy index, timeline, rules per pass, low urgency (None:
-        # it depends on the opening minute).
-        self.routes: dict[tuple[int, int], tuple[int, list[Step], int, bool | None]] = {}
+        self.routes: dict[tuple[int, int], Route] = {}  # (severity, service) -> route
         self.cleared_keys: set[int] = set()
         self.resolves: list[float] = []
-        self.incidents: list[Incident] = []
+        self.opened = 0  # incidents and tickets so far: the next one's id
+        self.incidents: list[Incident] = []  # paged, in id order
+        self.tickets: list[TicketRow] = []  # in id order
+        self.ticket_members: dict[int, list[int]] = {}  # with trace: each ticket's alerts
 
     def feed(self, pager: Pager) -> None:
         """Every notification at its minute, then the rest of the run."""
         kernel, notes, trace = self.kernel, self.notes, self.trace
         open_by_key, auto, cleared_keys = self.open_by_key, self.auto_resolve, self.cleared_keys
         # Every resolve reaches the pager, whether or not it resolves an open incident.
-        self.resolves = [
-            t for t, firing in zip(notes.time, notes.firing, strict=True) if not firing
-        ]
+        self.resolves = list(compress(notes.time, map(not_, notes.firing)))
         now = kernel.now  # the feeder's clock
         rows = zip(notes.time, notes.key, notes.firing, notes.new, strict=True)
         for i, (t, key, firing, new) in enumerate(rows):
@@ -110,13 +116,8 @@ class Lifecycle:
                     if self.join(incident, new):
                         pager.upgrade(incident)
                 continue
-            incident = self.open_incident(
-                key, t, list(new) if new else self.firing_alerts(i), not new
-            )
-            if key in cleared_keys:
-                cleared_keys.discard(key)
-                incident.after_clear = 1
-            if incident.status == WORKED:
+            incident = self.open_incident(key, t, new or self.firing_alerts(i), 0 if new else 1)
+            if incident is not None:
                 open_by_key[key] = incident
                 kernel.soon(pager.start, incident)
         kernel.finish()
@@ -125,7 +126,11 @@ class Lifecycle:
         resolved = set(self.notes.resolved[note])
         return [a for a in self.notes.alerts[note] if a not in resolved]
 
-    def open_incident(self, key: int, t: float, alerts: list[int], repeat: bool) -> Incident:
+    def open_incident(
+        self, key: int, t: float, alerts: Sequence[int], repeat: int
+    ) -> Incident | None:
+        """Open an incident for a firing notification: the paged incident, or None for a
+        ticket (recorded as a row in ``tickets``: nothing happens to a ticket after it opens)."""
         sev, kind = self.a_severity, self.a_kind
         if len(alerts) == 1:
             best = alerts[0]
@@ -141,49 +146,56 @@ class Lifecycle:
         ordinal = self.opened_by_alert.get(best, 0)
         self.opened_by_alert[best] = ordinal + 1
         service = self.a_service[best]
+        after_clear = 0
+        if key in self.cleared_keys:
+            self.cleared_keys.discard(key)
+            after_clear = 1
+        ident = self.opened
+        self.opened = ident + 1
+        shown = DUPLICATE if repeat and kind[best] == ACTIONABLE else kind[best]
+        count = 0 if repeat else len(alerts)
+        route = self.routes.get((severity, service)) or self.route(severity, service)
+        if route[0] < 0:
+            self.tickets.append(
+                (ident, key, t, detect, severity, shown, service, best, count, repeat, after_clear)
+            )
+            if self.trace:
+                self.ticket_members[ident] = list(alerts)
+            return None
         incident = Incident(
-            len(self.incidents),
-            key,
-            t,
-            detect,
-            severity,
-            DUPLICATE if repeat and kind[best] == ACTIONABLE else kind[best],
-            service,
-            best,
-            0 if repeat else len(alerts),
+            ident, key, t, detect, severity, shown, service, best, count,
             (self.a_start[best], service, ordinal),
-        )
+        )  # fmt: skip
         self.incidents.append(incident)
-        if repeat:
-            incident.repeat = 1
+        incident.repeat, incident.after_clear = repeat, after_clear
         if self.trace:
             incident.members, incident.changes = list(alerts), []
         self.set_route(incident)
-        if incident.policy < 0:
-            incident.status = TICKET
         return incident
+
+    def route(self, severity: int, service: int) -> Route:
+        """The route of (severity, service), computed once: policy index (-1: a ticket),
+        full timeline, rules per pass, low urgency (None: it depends on the opening minute)."""
+        c = self.c
+        policy = c.policy_for(severity, service)
+        low = None if c.urgency_varies(service) else c.urgency_at(severity, service, 0.0) == "low"
+        if policy is None:
+            route: Route = (-1, [], 1, low)
+        else:
+            route = (
+                self.policy_index[policy],
+                c.paging.timeline(policy, "high"),
+                c.paging.rule_count(policy),
+                low,
+            )
+        self.routes[(severity, service)] = route
+        return route
 
     def set_route(self, incident: Incident) -> None:
         """The incident's policy, full timeline, rules per pass, and urgency (its service's
         rule at its opening time, else its severity's)."""
         severity, service = incident.severity, incident.service
-        route = self.routes.get((severity, service))
-        if route is None:
-            c = self.c
-            policy = c.policy_for(severity, service)
-            low = (
-                None if c.urgency_varies(service) else c.urgency_at(severity, service, 0.0) == "low"
-            )
-            if policy is None:
-                route = (-1, [], 1, low)
-            else:
-                route = (
-                    self.policy_index[policy],
-                    c.paging.timeline(policy, "high"),
-                    c.paging.rule_count(policy),
-                    low,
-                )
-            self.routes[(severity, service)] = route
+        route = self.routes.get((severity, service)) or self.route(severity, service)
         incident.policy, incident.timeline, incident.rules, low = route
         if low is None:
             low = self.c.urgency_at(severity, service, incident.open) == "low"

@@ -120,4 +120,12 @@ def _run(
     )
     dispatcher.open_pool()
     life.feed(pager)
-    return run_records(life.incidents, pages, work, life.resolves, trace=trace)
+    return run_records(
+        life.incidents,
+        life.tickets,
+        pages,
+        work,
+        life.resolves,
+        trace=trace,
+        ticket_members=life.ticket_members,
+    )

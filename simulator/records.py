@@ -26,6 +26,7 @@ __all__ = [
     "Incident",
     "PageRow",
     "RunRecords",
+    "TicketRow",
     "WorkRow",
     "run_records",
 ]
@@ -42,6 +43,13 @@ _WORK_COLUMNS = ("person", "role", "start", "end", "incident")
 PageRow = tuple[float, int, int, int, int, float]
 # A span of work: person, role code, start, end, incident.
 WorkRow = tuple[int, int, float, float, int]
+# A ticket (a severity that pages nobody): nothing happens to it after it opens, so it is
+# recorded as a row of the columns it sets, not as an Incident.
+TicketRow = tuple[int, int, float, float, int, int, int, int, int, int, int]
+_TICKET_FIELDS = (
+    "id", "key", "open", "detect", "severity", "kind", "service", "alert", "alerts", "repeat",
+    "after_clear",
+)  # fmt: skip
 
 
 @dataclass
@@ -176,6 +184,16 @@ def _incident_lists(incidents: list[Incident]) -> dict[str, list[Any]]:
 INCIDENT_COLUMNS = tuple(_incident_lists([]))
 
 
+def _ticket_defaults() -> dict[str, Any]:
+    """The columns a ticket's row does not carry: those of an Incident that was made a ticket."""
+    ticket = Incident(0, 0, 0.0, 0.0, 0, 0, 0, 0, 0, (0.0, 0, 0))
+    ticket.policy, ticket.status = -1, TICKET
+    return {name: values[0] for name, values in _incident_lists([ticket]).items()}
+
+
+_TICKET_DEFAULTS = _ticket_defaults()
+
+
 def _array(values: Any, count: int, name: str, floats: frozenset[str]) -> npt.NDArray[Any]:
     return np.fromiter(values, np.float64 if name in floats else np.int64, count)
 
@@ -190,27 +208,64 @@ def _columns(
     }
 
 
+def _with_tickets(
+    columns: dict[str, npt.NDArray[Any]], tickets: list[TicketRow]
+) -> dict[str, npt.NDArray[Any]]:
+    """The paged incidents' columns with the tickets' rows put in at their ids."""
+    count = len(next(iter(columns.values()))) + len(tickets)
+    rows = dict(zip(_TICKET_FIELDS, zip(*tickets, strict=True), strict=True))
+    at = np.zeros(count, dtype=bool)
+    at[list(rows["id"])] = True
+    out = {}
+    for name, paged in columns.items():
+        full = np.empty(count, dtype=paged.dtype)
+        full[~at] = paged
+        full[at] = rows[name] if name in rows else _TICKET_DEFAULTS[name]
+        out[name] = full
+    return out
+
+
+def _by_id(
+    incidents: list[Incident], tickets: dict[int, list[int]], count: int
+) -> tuple[list[list[int]], list[list[tuple[float, int, int]]]]:
+    """With trace: each incident's and ticket's alerts and severity changes, in id order."""
+    members: list[list[int]] = [[] for _ in range(count)]
+    changes: list[list[tuple[float, int, int]]] = [[] for _ in range(count)]
+    for incident in incidents:
+        members[incident.id], changes[incident.id] = incident.members, incident.changes
+    for ident, alerts in tickets.items():
+        members[ident] = alerts
+    return members, changes
+
+
 def run_records(
     incidents: list[Incident],
+    tickets: list[TicketRow],
     pages: list[PageRow],
     work: list[WorkRow],
     resolves: list[float],
     *,
     trace: bool,
+    ticket_members: dict[int, list[int]] | None = None,
 ) -> RunRecords:
-    """The run's records as numpy columns."""
+    """The run's records as numpy columns (paged incidents and tickets, in id order)."""
     count = len(incidents)
     columns = {
         name: _array(values, count, name, _FLOAT_COLUMNS)
         for name, values in _incident_lists(incidents).items()
     }
+    if tickets:
+        columns = _with_tickets(columns, tickets)
     cleared = columns["cleared"]
     cleared[np.isinf(cleared)] = NAN  # never cleared
+    members, changes = (
+        _by_id(incidents, ticket_members or {}, len(cleared)) if trace else ([], [])
+    )
     return RunRecords(
         incidents=columns,
         pages=_columns(pages, _PAGE_COLUMNS, frozenset({"time", "delay"})),
         work=_columns(work, _WORK_COLUMNS, frozenset({"start", "end"})),
-        members=[incident.members for incident in incidents] if trace else [],
-        changes=[incident.changes for incident in incidents] if trace else [],
+        members=members,
+        changes=changes,
         resolves=np.asarray(resolves, dtype=np.float64),
     )

@@ -97,6 +97,7 @@ class Responder:
         "_fatigue_on",
         "_half_life",
         "_table",
+        "at",
         "busy",
         "clock",
         "draws",
@@ -136,6 +137,7 @@ class Responder:
         self._fatigue_on = fatigue.enabled
         self._half_life = fatigue.half_life_hours * HOUR
         self.draws = draws
+        self.at = draws.at  # bound once: on every page's path
         self.busy = False
         self.idle = False
         self.rejoin_pending = False
@@ -161,7 +163,7 @@ class Responder:
     def respond(self, minute: float, page: bytes) -> tuple[float, bool]:
         """A page at ``minute`` named ``page``: (minutes until acknowledged, missed?)."""
         state = self._table[self.clock.minute_of_week(minute)]
-        z, u, v = self.draws.at(page)
+        z, u, v = self.at(page)
         delay = self._draw[state](z, u)
         p_miss = self.miss[state]
         if not self._fatigue_on:
