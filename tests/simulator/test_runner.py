@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from simulator.runner import run_scenario_replication, run_study
+from simulator.runner import _batches, run_scenario_replication, run_study
 from simulator.study import Study, load_study
 
 REFERENCE = Path(__file__).parents[2] / "simulator" / "studies" / "reference.yaml"
@@ -92,3 +92,13 @@ def test_results_come_as_a_long_dataframe_when_pandas_is_installed() -> None:
     frame = run_study(short_reference(days=7, replications=2), workers=1).dataframe()
     assert set(frame.columns) == {"variant", "replication", "metric", "value"}
     assert set(frame["variant"]) >= {"baseline", "half_noise"}
+
+
+def test_replications_go_to_workers_in_tasks_small_enough_to_finish_together() -> None:
+    # 30 replications on 2 workers: 30 // (2 * 16) = 0, so one replication per task.
+    assert _batches(30, 2, None) == [[r] for r in range(30)]
+    # 1,000 on 2: 1000 // 32 = 31 per task, the last task the 8 left over (32 * 31 = 992).
+    batches = _batches(1000, 2, None)
+    assert [len(b) for b in batches] == [31] * 32 + [8]
+    assert [r for b in batches for r in b] == list(range(1000))
+    assert _batches(5, 2, 2) == [[0, 1], [2, 3], [4]]
