@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from simulator.arrivals import DUPLICATE, NOISE
 from simulator.model import TICKET, UNROUTED, WORKED
 from tests.simulator.helpers import column, pages, run_alerts, tiny_study
@@ -123,6 +125,21 @@ def test_a_severity_that_does_not_page_becomes_a_ticket() -> None:
     assert records.incidents["status"].tolist() == [TICKET]
     assert records.pages["time"].size == 0
     assert math.isnan(records.incidents["ack"][0])
+
+
+def test_a_ticket_between_paged_incidents_keeps_its_place_with_or_without_trace() -> None:
+    times, severities = [600.0, 700.0, 800.0], ["SEV3", "SEV4", "SEV3"]
+    plain = run_alerts(tiny_study(), times, severities, fingerprint=[1, 2, 3])
+    traced = run_alerts(tiny_study(), times, severities, fingerprint=[1, 2, 3], trace=True)
+    assert plain.incidents["status"].tolist() == [WORKED, TICKET, WORKED]
+    assert plain.incidents["alert"].tolist() == [0, 1, 2]
+    assert plain.pages["incident"].tolist() == [0, 2]
+    assert plain.incidents["policy"][1] == -1 and math.isnan(plain.incidents["cleared"][1])
+    for name, values in plain.incidents.items():
+        assert np.array_equal(values, traced.incidents[name], equal_nan=True), name
+        assert values.dtype == traced.incidents[name].dtype, name
+    assert traced.members == [[0], [1], [2]]
+    assert traced.changes == [[], [], []]
 
 
 def test_a_schedule_gap_with_nobody_to_page_leaves_the_incident_unrouted() -> None:
