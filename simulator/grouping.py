@@ -40,7 +40,7 @@ keyed by the alert's own identity, like a monitor integrated with the pager dire
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence, Set
+from collections.abc import Sequence
 from dataclasses import dataclass
 from operator import itemgetter
 
@@ -69,7 +69,6 @@ NEW, RESOLVED, REPEAT = 0, 1, 2
 REASONS = ("new", "resolved", "repeat")
 _NOTHING = -1
 _NEVER = 1 << 62  # a tick index no run reaches
-_NONE: frozenset[int] = frozenset()  # an entry with no resolved alerts (shared, never changed)
 
 
 @dataclass(frozen=True)
@@ -115,10 +114,15 @@ _Row = tuple[float, int, int, bool, tuple[int, ...], tuple[int, ...], tuple[int,
 
 def _notifications(rows: list[_Row]) -> Notifications:
     rows.sort(key=itemgetter(0, 1))
-    if not rows:
-        return Notifications([], [], [], [], [], [], [])
-    time, key, reason, firing, alerts, resolved, new = map(list, zip(*rows, strict=True))
-    return Notifications(time, key, reason, firing, alerts, resolved, new)
+    return Notifications(
+        time=[r[0] for r in rows],
+        key=[r[1] for r in rows],
+        reason=[r[2] for r in rows],
+        firing=[r[3] for r in rows],
+        alerts=[r[4] for r in rows],
+        resolved=[r[5] for r in rows],
+        new=[r[6] for r in rows],
+    )
 
 
 class _Group:
@@ -130,7 +134,7 @@ class _Group:
         self.current: dict[int, int] = {}  # identity -> episode
         self.flushed = False
         self.entry_firing: set[int] | None = None
-        self.entry_resolved: Set[int] = _NONE
+        self.entry_resolved: set[int] = set()
         self.entry_at = 0  # tick index of the last send
 
     def reason(self, firing: set[int], resolved: list[int], tick: int, timers: Timers) -> int:
@@ -163,78 +167,59 @@ def _one_group(
     out: list[_Row],
 ) -> None:
     """Notifications of one group key; ``alerts`` in the order they were received."""
-    p = 0
-    while p < len(alerts):
-        p = _group_life(alerts, p, received, starts, ends, identity, key, timers, until, out)
-
-
-def _group_life(
-    alerts: list[int],
-    p: int,
-    received: Sequence[float],
-    starts: Sequence[float],
-    ends: Sequence[float],
-    identity: Sequence[int],
-    key: int,
-    timers: Timers,
-    until: float,
-    out: list[_Row],
-) -> int:
-    """One aggregation group, from ``alerts[p]`` until it is deleted: the next alert's index
-    (``len(alerts)`` when nothing more of this key can be sent)."""
-    count, group = len(alerts), _Group()
-    current = group.current
-    wait, interval, repeat_ticks = timers.wait, timers.interval, timers.repeat_ticks
-    origin = tick = received[alerts[p]] + wait
-    j = 0
-    while True:
-        while p < count and received[alerts[p]] <= tick:
-            a = alerts[p]
-            p += 1
-            current[identity[a]] = a
-            if not group.flushed and starts[a] + wait < received[a] < tick:
-                tick = origin = received[a]  # old enough: flush at once
-        if tick > until:
-            return count
-        group.flushed = True
-        firing: list[int] = []
-        resolved: list[int] = []
-        gone: list[int] = []
-        soonest = math.inf  # the first end of a firing alert
-        for ident, a in current.items():
-            end = ends[a]
-            if end > tick:
-                firing.append(a)
-                soonest = min(soonest, end)
-            else:
-                resolved.append(a)
-                gone.append(ident)
-        fire_ids = set(current) if not gone else {identity[a] for a in firing}
-        reason = group.reason(fire_ids, gone, j, timers)
-        if reason != _NOTHING:
-            if firing or timers.send_resolved:
-                out.append(
-                    _row(group, tick, key, reason, firing, resolved, identity, timers.send_resolved)
-                )
-            group.entry_firing, group.entry_at = fire_ids, j
-            group.entry_resolved = set(gone) if gone else _NONE
-        if len(gone) == len(current):
-            return p  # deleted; a later alert starts a new group
-        for ident in gone:
-            del current[ident]
-        # Jump to the next flush where something can change: the first tick at or after
-        # an alert ends or arrives (the tolerance can only make it a tick early, which
-        # costs an idle flush, never a send), or a repeat is due.
-        if p < count and received[alerts[p]] < soonest:
-            soonest = received[alerts[p]]
-        following = group.entry_at + repeat_ticks if group.entry_firing else _NEVER
-        if soonest != math.inf:
-            due = math.ceil((soonest - origin) / interval - 1e-9)
-            following = min(following, due)
-        if following == _NEVER:
-            return count  # firing for ever, never repeating: nothing more to send
-        j = following if following > j + 1 else j + 1
-        tick = origin + j * interval
+    count, p = len(alerts), 0
+    wait, interval = timers.wait, timers.interval
+    repeat_ticks, send_resolved = timers.repeat_ticks, timers.send_resolved
+    while p < count:
+        group = _Group()
+        current = group.current
+        tick = received[alerts[p]] + wait
+        origin, j = tick, 0
+        while True:
+            while p < count:
+                a = alerts[p]
+                at = received[a]
+                if at > tick:
+                    break
+                p += 1
+                current[identity[a]] = a
+                if not group.flushed and starts[a] + wait < at < tick:
+                    tick = origin = at  # old enough: flush at once
+            if tick > until:
+                return
+            group.flushed = True
+            firing: list[int] = []
+            resolved: list[int] = []
+            for a in current.values():
+                (firing if ends[a] > tick else resolved).append(a)
+            fire_ids = {identity[a] for a in firing}
+            gone = [identity[a] for a in resolved]
+            reason = group.reason(fire_ids, gone, j, timers)
+            if reason != _NOTHING:
+                if firing or send_resolved:
+                    out.append(
+                        _row(group, tick, key, reason, firing, resolved, identity, send_resolved)
+                    )
+                group.entry_firing = fire_ids
+                group.entry_resolved = set(gone)
+                group.entry_at = j
+            for ident in gone:
+                del current[ident]
+            if not current:
+                break  # deleted; a later alert starts a new group
+            # Jump to the next flush where something can change: the first tick at or after
+            # an alert ends or arrives (the tolerance can only make it a tick early, which
+            # costs an idle flush, never a send), or a repeat is due.
+            soonest = min([ends[a] for a in firing])
+            if p < count and received[alerts[p]] < soonest:
+                soonest = received[alerts[p]]
+            following = group.entry_at + repeat_ticks if group.entry_firing else _NEVER
+            if soonest != math.inf:
+                following = min(following, math.ceil((soonest - origin) / interval - 1e-9))
+            if following == _NEVER:
+                return  # firing for ever, never repeating: nothing more to send
+            j = max(j + 1, following)
+            tick = origin + j * interval
 
 
 def _row(
@@ -248,14 +233,14 @@ def _row(
     send_resolved: bool,
 ) -> _Row:
     """The notification a flush sends (before the log entry is updated)."""
-    shown = _ascending(firing)
     new: tuple[int, ...] = ()
     if reason == NEW:
         entry = group.entry_firing
-        new = _ascending([a for a in firing if identity[a] not in entry]) if entry else shown
-    if not send_resolved or not resolved:
-        return (tick, key, reason, bool(firing), shown, (), new)
-    return (tick, key, reason, bool(firing), _ascending(firing + resolved), _ascending(resolved), new)
+        new = _ascending([a for a in firing if identity[a] not in entry] if entry else firing)
+    if not send_resolved:
+        return (tick, key, reason, bool(firing), _ascending(firing), (), new)
+    shown = _ascending(firing + resolved) if resolved else _ascending(firing)
+    return (tick, key, reason, bool(firing), shown, _ascending(resolved), new)
 
 
 def _ascending(episodes: list[int]) -> tuple[int, ...]:

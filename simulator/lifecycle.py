@@ -6,7 +6,8 @@ deduplication key, as its PagerDuty integration does:
 1. **Open.** A firing notification whose key has no open incident opens one; severity is
    the most severe of its alerts; the incident is *actionable* if any alert is, else a
    *duplicate* (a re-page of a known problem, or a repeat notification) or *noise*. A
-   severity with ``page: false`` becomes a ticket; nobody is paged.
+   severity with ``page: false`` becomes a ticket: nobody is paged, its key stays free,
+   and it is recorded as a row (:data:`simulator.records.TicketRow`).
 2. **Merge and change.** A firing notification whose key has an open incident is merged
    into it. A more severe alert raises its severity and, if nobody has acknowledged yet,
    restarts escalation under the new level's policy (seed 003's ``upgrade_severity``); an
