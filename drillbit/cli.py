@@ -20,15 +20,13 @@ from __future__ import annotations
 
 import gc
 import importlib
-import os
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any, NoReturn
 
 import typer
 from typer.core import TyperGroup
 
+from drillbit.startup import import_plugin_loader, no_pydantic_plugins
 from playbook.errors import DrillbitError
 
 __all__ = ["COMMANDS", "app", "main", "run"]
@@ -55,24 +53,6 @@ COMMANDS: dict[str, str] = {
 }
 
 
-@contextmanager
-def _no_pydantic_plugins() -> Iterator[None]:
-    """Build the models a command module defines without looking for pydantic plugins.
-
-    drillbit uses none, and the look-up reads every installed distribution's entry points
-    (~10 ms of a light command's 0.25 s); typer does the same for its own adapters. An
-    operator who sets ``PYDANTIC_DISABLE_PLUGINS`` (even to "") keeps their choice.
-    """
-    if "PYDANTIC_DISABLE_PLUGINS" in os.environ:
-        yield
-        return
-    os.environ["PYDANTIC_DISABLE_PLUGINS"] = "__all__"
-    try:
-        yield
-    finally:
-        del os.environ["PYDANTIC_DISABLE_PLUGINS"]
-
-
 def _command_name(info: Any) -> str | None:
     """The name a registered command gets (typer derives a missing one from its function)."""
     if info.name:
@@ -90,7 +70,7 @@ def _module_command(module_name: str, cmd_name: str) -> Any:
     key = (module_name, cmd_name)
     if key not in _LOADED:
         scratch = typer.Typer()
-        with _no_pydantic_plugins():
+        with no_pydantic_plugins():
             module = importlib.import_module(module_name)
         _settle()
         module.register(scratch)
@@ -160,6 +140,7 @@ def _usage(exc: typer.TyperException) -> NoReturn:
 
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; any error exits 2 with one line on stderr."""
+    import_plugin_loader()  # typer builds validators for the root's options already
     command = typer.main.get_command(app)
     try:
         # Without standalone mode click returns a command's exit code instead of exiting.

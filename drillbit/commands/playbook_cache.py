@@ -34,6 +34,9 @@ from pathlib import Path
 
 import pydantic
 
+from drillbit.settings import load_settings
+from drillbit.startup import no_pydantic_plugins
+from playbook.errors import DrillbitError
 from playbook.model import Playbook, load_playbook
 
 __all__ = ["cache_dir", "cache_key", "load_cached", "storable"]
@@ -49,9 +52,6 @@ def cache_dir() -> Path | None:
     An invalid ``DRILLBIT_*`` variable is not this command's business: the cache is skipped
     and the command runs as it would without one.
     """
-    from drillbit.settings import load_settings  # noqa: PLC0415 - only when a playbook is loaded
-    from playbook.errors import DrillbitError  # noqa: PLC0415
-
     try:
         return load_settings().data_dir / "cache" / "playbooks"
     except DrillbitError:
@@ -152,13 +152,17 @@ def load_cached(path: str | Path, directory: Path | None) -> Playbook:
     had) and stores the result under the key of the very text it validated.
     """
     content = None if directory is None else _head(path)
-    if directory is None or content is None:
-        return load_playbook(path)
-    book = _read(directory, cache_key(content))
-    if book is None:
+    book = None if directory is None or content is None else _read(directory, cache_key(content))
+    if book is not None:
+        return book
+    # A miss validates, which builds the models' validators (their build is deferred to
+    # first use): without the plugin look-up, as when they were built at import.
+    with no_pydantic_plugins():
+        if directory is None or content is None:
+            return load_playbook(path)
         from playbook.safeyaml import read_definition  # noqa: PLC0415 - YAML only on a miss
 
         text = read_definition(path)
         book = load_playbook(path, text=text)
-        _write(directory, cache_key(text.encode()), book)
+    _write(directory, cache_key(text.encode()), book)
     return book

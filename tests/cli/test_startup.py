@@ -65,3 +65,58 @@ def test_an_error_before_any_command_leaves_the_collector_on(tmp_path: Path) -> 
     )  # fmt: skip
     assert done.stdout.splitlines() == ["exit=2 enabled=True"], done.stderr[-500:]
     assert len(done.stderr.splitlines()) == 1
+
+
+def _run(script: str, *args: str) -> list[str]:
+    done = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(script), *args],
+        cwd=ROOT, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-500:]
+    return done.stdout.splitlines()
+
+
+def test_pydantics_plugin_loader_comes_without_importlib_metadata_and_still_finds_entry_points() -> None:
+    # The loader's entry_points is importlib.metadata's, imported on its first call: with
+    # plugins enabled, pydantic finds exactly what importlib.metadata finds.
+    lines = _run(
+        """
+        import sys
+        from drillbit.startup import import_plugin_loader
+        import_plugin_loader()
+        print("importlib.metadata" in sys.modules)
+        from pydantic.plugin import _loader
+        found = sorted(e.value for e in _loader.entry_points(group="console_scripts"))
+        import importlib.metadata
+        print(found == sorted(e.value for e in importlib.metadata.entry_points(group="console_scripts")))
+        print("drillbit.cli:run" in found, importlib.metadata.__file__ is not None)
+        """
+    )
+    assert lines == ["False", "True", "True True"]
+
+
+def test_the_plugin_loader_is_left_alone_when_importlib_metadata_is_already_there() -> None:
+    lines = _run(
+        """
+        import importlib.metadata
+        from drillbit.startup import import_plugin_loader
+        import_plugin_loader()
+        from pydantic.plugin import _loader
+        print(_loader.entry_points is importlib.metadata.entry_points)
+        """
+    )
+    assert lines == ["True"]
+
+
+def test_a_name_other_than_entry_points_comes_from_the_real_importlib_metadata() -> None:
+    # A pydantic whose loader imports more of importlib.metadata stays correct (only slower).
+    lines = _run(
+        """
+        import sys
+        from drillbit import startup
+        stand_in = startup._stand_in()
+        print(stand_in.version("pydantic") == __import__("pydantic").VERSION)
+        print(sys.modules["importlib.metadata"] is not stand_in, hasattr(stand_in, "__path__"))
+        """
+    )
+    assert lines == ["True", "True False"]
