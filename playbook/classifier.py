@@ -14,8 +14,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
+from playbook._frozen import FROZEN
 from playbook.context import AlertContext
 
 if TYPE_CHECKING:
@@ -45,7 +46,7 @@ _REASON_FIELDS = frozenset(AlertContext.model_fields) | {"tier", "dependent_coun
 class Threshold(BaseModel):
     """Bounds on a number; every bound given must hold."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = FROZEN
 
     gte: float | None = None
     gt: float | None = None
@@ -84,7 +85,7 @@ class Threshold(BaseModel):
 class Condition(BaseModel):
     """A conjunction: every field given must hold; an empty condition always holds."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = FROZEN
 
     tier: tuple[str, ...] | None = None
     service: tuple[str, ...] | None = None
@@ -108,7 +109,7 @@ class Condition(BaseModel):
 class Rule(BaseModel):
     """If ``when`` holds, the alert is ``severity``; ``reason`` may name context fields."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = FROZEN
 
     id: str = Field(min_length=1, pattern=r"^[a-z0-9][a-z0-9_-]*$")
     severity: str
@@ -128,7 +129,7 @@ class Rule(BaseModel):
 class Classifier(BaseModel):
     """Ordered rules, a default, and the service tiers the rules refer to."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = FROZEN
 
     service_tiers: dict[str, tuple[str, ...]] = {}
     rules: tuple[Rule, ...]

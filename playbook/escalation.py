@@ -33,8 +33,9 @@ from datetime import datetime, timedelta
 from itertools import pairwise
 from typing import Any, Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
+from playbook._frozen import FROZEN
 from playbook.schedules import Schedule, on_call_at
 
 __all__ = [
@@ -66,7 +67,7 @@ class Target(BaseModel):
     as the short string ``"schedule:checkout-primary"``.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = FROZEN
 
     type: Literal["user", "schedule", "ticket"]
     id: str = Field(min_length=1)
@@ -93,7 +94,7 @@ class Target(BaseModel):
 class EscalationRule(BaseModel):
     """Notify ``targets``, then wait ``escalation_delay_in_minutes`` for an acknowledgement."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = FROZEN
 
     escalation_delay_in_minutes: float = Field(gt=0)
     targets: tuple[Target, ...] = Field(min_length=1)
@@ -113,7 +114,7 @@ class EscalationRule(BaseModel):
 
 
 class _Step(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = FROZEN
 
     at_minute: float = Field(ge=0)
     targets: tuple[Target, ...] = Field(min_length=1)
@@ -122,7 +123,7 @@ class _Step(BaseModel):
 class EscalationPolicy(BaseModel):
     """An ordered escalation policy; see the module docstring for its semantics."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = FROZEN
 
     name: str = Field(min_length=1)
     description: str = ""

@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 
+from playbook._frozen import FROZEN
 from playbook.classifier import Classification, Classifier, classify
 from playbook.context import AlertContext
 from playbook.escalation import EscalationPolicy
@@ -36,7 +37,7 @@ DEFAULT_PLAYBOOK_PATH = Path(__file__).parent / "data" / "default.yaml"
 class Person(BaseModel):
     """Someone who can be paged: a name (as used in schedules), a title and a time zone."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = FROZEN
 
     name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.@-]+$")
     title: str = ""
@@ -64,7 +65,7 @@ def _unique(items: Iterable[Any], what: str, loc: tuple[str | int, ...]) -> None
 class Playbook(BaseModel):
     """A team's incident process. Unknown keys are errors; references are checked on load."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = FROZEN
 
     name: str = Field(min_length=1)
     description: str = ""

@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
+
+from playbook._frozen import FROZEN
 
 __all__ = ["Role", "RoleSpec", "role_conflicts"]
 
@@ -27,7 +29,7 @@ class Role(StrEnum):
 class RoleSpec(BaseModel):
     """A role's duties and the severities for which it must be filled."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = FROZEN
 
     role: Role
     duties: tuple[str, ...] = Field(min_length=1)

@@ -24,8 +24,9 @@ from functools import cache
 from pathlib import Path
 from typing import Literal, Self, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
+from playbook._frozen import FROZEN
 from playbook.loader import BadReference, load_model
 from playbook.roles import Role
 
@@ -71,7 +72,7 @@ Rating = Literal["P", "S", "M", "U"]
 class Ratings(BaseModel):
     """Lowest fraction of a criterion's points for each HSEEP rating (U is anything lower)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = FROZEN
 
     performed: float = Field(default=1.0, gt=0, le=1)
     some: float = Field(default=0.7, gt=0, le=1)
@@ -97,7 +98,7 @@ class Ratings(BaseModel):
 class Criterion(BaseModel):
     """One scored behaviour: its points, what it checks, and the fix when it falls short."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = FROZEN
 
     id: CriterionId
     title: str = Field(min_length=1)
@@ -120,7 +121,7 @@ def _compiles(pattern: str) -> str:
 class BannedPhrase(BaseModel):
     """A phrase an update must not contain (case-insensitive regular expression)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = FROZEN
 
     pattern: str = Field(min_length=1)
     unless_estimate: bool = Field(
@@ -141,7 +142,7 @@ class ContentRules(BaseModel):
     phrase applies.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = FROZEN
 
     require: dict[str, tuple[str, ...]] = Field(
         default_factory=lambda: {
@@ -179,7 +180,7 @@ class ContentRules(BaseModel):
 class Parameters(BaseModel):
     """The tunable numbers the criteria use. Minutes unless named otherwise."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = FROZEN
 
     late_factor: float = Field(
         default=3.0, gt=1, description="a time target missed by this factor earns nothing"
@@ -204,18 +205,18 @@ class Parameters(BaseModel):
     diagnosis_within_minutes: float = Field(default=15, gt=0, description="first right hypothesis")
     red_herring_penalty: float = Field(default=0.25, ge=0, le=1, description="per red herring pursued")
     reply_within_minutes: float = Field(default=10, gt=0, description="a stakeholder message's answer")
-    content: ContentRules = ContentRules()
+    content: ContentRules = Field(default_factory=ContentRules)
 
 
 class Rubric(BaseModel):
     """The scored criteria, the rating thresholds and the parameters."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = FROZEN
 
     name: str = Field(min_length=1)
     description: str = ""
-    ratings: Ratings = Ratings()
-    parameters: Parameters = Parameters()
+    ratings: Ratings = Field(default_factory=Ratings)
+    parameters: Parameters = Field(default_factory=Parameters)
     criteria: tuple[Criterion, ...] = Field(min_length=1)
 
     @property

@@ -33,7 +33,9 @@ from itertools import pairwise
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
+
+from playbook._frozen import FROZEN
 
 __all__ = [
     "Layer",
@@ -81,7 +83,7 @@ def _comparable(first: datetime, second: datetime) -> bool:
 class Restriction(BaseModel):
     """A recurring window, in the schedule's wall-clock time, when a layer may have someone on call."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = FROZEN
 
     type: Literal["daily_restriction", "weekly_restriction"]
     start_time_of_day: str = Field(description="HH:MM:SS, local to the schedule's time zone")
@@ -122,7 +124,7 @@ class Restriction(BaseModel):
 class Layer(BaseModel):
     """One rotation of users taking turns; later layers of a schedule cover earlier ones."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = FROZEN
 
     name: str = Field(min_length=1)
     start: datetime = Field(description="when the layer takes effect")
@@ -142,7 +144,7 @@ class Layer(BaseModel):
 class Override(BaseModel):
     """A user on call over [start, end) whatever the layers say."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = FROZEN
 
     start: datetime
     end: datetime
@@ -158,7 +160,7 @@ class Override(BaseModel):
 class Schedule(BaseModel):
     """A PagerDuty schedule: layers in PagerDuty order (later wins) and overrides on top."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = FROZEN
 
     name: str = Field(min_length=1)
     time_zone: str = Field(description="IANA name, e.g. America/New_York")

@@ -19,11 +19,12 @@ from datetime import datetime, time
 from typing import Literal, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
+
+from playbook._frozen import FROZEN
 
 __all__ = ["ConstantUrgency", "Service", "SupportHours", "UrgencyRule", "urgency_at"]
 
-_FROZEN = ConfigDict(extra="forbid", frozen=True)
 _CLOCK = re.compile(r"([01]\d|2[0-3]):([0-5]\d):([0-5]\d)")
 Urgency = Literal["high", "low", "severity_based"]
 
@@ -39,7 +40,7 @@ def _clock(value: str) -> time:
 class ConstantUrgency(BaseModel):
     """One urgency, PagerDuty's ``{type: constant, urgency: high}``."""
 
-    model_config = _FROZEN
+    model_config = FROZEN
 
     type: Literal["constant"] = "constant"
     urgency: Urgency = "high"
@@ -48,7 +49,7 @@ class ConstantUrgency(BaseModel):
 class SupportHours(BaseModel):
     """PagerDuty's ``fixed_time_per_day`` support hours."""
 
-    model_config = _FROZEN
+    model_config = FROZEN
 
     type: Literal["fixed_time_per_day"] = "fixed_time_per_day"
     time_zone: str = "UTC"
@@ -96,7 +97,7 @@ class SupportHours(BaseModel):
 class UrgencyRule(BaseModel):
     """PagerDuty's ``incident_urgency_rule``."""
 
-    model_config = _FROZEN
+    model_config = FROZEN
 
     type: Literal["constant", "use_support_hours"] = "constant"
     urgency: Urgency | None = None
@@ -117,13 +118,13 @@ class UrgencyRule(BaseModel):
 class Service(BaseModel):
     """A service: the escalation policy it pages and its urgency rule."""
 
-    model_config = _FROZEN
+    model_config = FROZEN
 
     name: str = Field(min_length=1)
     description: str = ""
     pagerduty_id: str | None = None
     escalation_policy: str = Field(min_length=1)
-    incident_urgency_rule: UrgencyRule = UrgencyRule(urgency="high")
+    incident_urgency_rule: UrgencyRule = Field(default_factory=lambda: UrgencyRule(urgency="high"))
     support_hours: SupportHours | None = None
 
     @model_validator(mode="after")

@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
+
+from playbook._frozen import FROZEN
 
 __all__ = ["Comms", "SeverityLevel", "more_severe", "severity_rank"]
 
@@ -18,7 +20,7 @@ __all__ = ["Comms", "SeverityLevel", "more_severe", "severity_rank"]
 class Comms(BaseModel):
     """Which communication channels a severity requires."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = FROZEN
 
     war_room: bool = False
     status_page: bool = False
@@ -28,7 +30,7 @@ class Comms(BaseModel):
 class SeverityLevel(BaseModel):
     """One severity level and its targets. Times are minutes; ``None`` means no target."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = FROZEN
 
     name: str = Field(min_length=1)
     label: str = ""
@@ -48,7 +50,7 @@ class SeverityLevel(BaseModel):
     page: bool = Field(default=True, description="False: a ticket, nobody is paged")
     urgency: Literal["high", "low"] = "high"
     who_is_paged: tuple[str, ...] = ()
-    comms: Comms = Comms()
+    comms: Comms = Field(default_factory=Comms)
     escalation_policy: str | None = None
     postmortem_required: bool = False
     postmortem_within_hours: float | None = Field(default=None, gt=0)
