@@ -185,9 +185,15 @@ class TemplateSet:
     ``overrides`` maps a template id to its source text, as a playbook gives it inline; an id
     that is not shipped adds a template (``*.html`` ids are HTML, others plain text). Every
     template is parsed here, so a syntax error surfaces when the playbook loads, not mid-drill.
+
+    ``compile_all=False`` compiles each template when it is first used instead: for a caller
+    that renders one template of a playbook already validated (``drillbit render`` compiles one
+    template, not six). Answers and errors are the same; a syntax error surfaces on first use.
     """
 
-    def __init__(self, overrides: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self, overrides: Mapping[str, str] | None = None, *, compile_all: bool = True
+    ) -> None:
         filenames = {template_id: filename for template_id, filename, _ in _shipped()}
         defaults = {filename: source for _, filename, source in _shipped()}
         replaced: dict[str, str] = {}
@@ -198,36 +204,46 @@ class TemplateSet:
         self._env = _environment(
             jinja2.ChoiceLoader([jinja2.DictLoader(replaced), jinja2.DictLoader(defaults)])
         )
+        self._filenames = dict(sorted(filenames.items()))
+        self._sources = {
+            template_id: replaced.get(filename, defaults.get(filename, ""))
+            for template_id, filename in self._filenames.items()
+        }
         self._templates: dict[str, jinja2.Template] = {}
         self._fields: dict[str, frozenset[str]] = {}
         self._required: dict[str, frozenset[str]] = {}
-        for template_id, filename in sorted(filenames.items()):
-            source = replaced.get(filename, defaults.get(filename, ""))
-            try:
-                ast = self._env.parse(source, name=filename)
-                template = self._env.get_template(filename)
-            except jinja2.TemplateSyntaxError as exc:
-                raise InvalidDefinition(
-                    f"template {template_id!r} has a syntax error on line {exc.lineno}: "
-                    f"{exc.message}",
-                    line=exc.lineno,
-                ) from exc
-            fields = frozenset(meta.find_undeclared_variables(ast) - self._env.globals.keys())
-            self._templates[template_id] = template
-            self._fields[template_id] = fields
-            self._required[template_id] = fields - _optional_fields(ast, fields)
+        if compile_all:
+            for template_id in self._filenames:
+                self._compile(template_id)
+
+    def _compile(self, template_id: str) -> None:
+        filename = self._filenames[template_id]
+        try:
+            ast = self._env.parse(self._sources[template_id], name=filename)
+            template = self._env.get_template(filename)
+        except jinja2.TemplateSyntaxError as exc:
+            raise InvalidDefinition(
+                f"template {template_id!r} has a syntax error on line {exc.lineno}: "
+                f"{exc.message}",
+                line=exc.lineno,
+            ) from exc
+        fields = frozenset(meta.find_undeclared_variables(ast) - self._env.globals.keys())
+        self._templates[template_id] = template
+        self._fields[template_id] = fields
+        self._required[template_id] = fields - _optional_fields(ast, fields)
 
     def names(self) -> tuple[str, ...]:
         """Every template id, sorted."""
-        return tuple(self._templates)
+        return tuple(self._filenames)
 
     def _template(self, name: str) -> jinja2.Template:
-        try:
-            return self._templates[name]
-        except KeyError:
+        if name not in self._filenames:
             raise InvalidDefinition(
-                f"unknown template {name!r} (known: {', '.join(self._templates)})"
-            ) from None
+                f"unknown template {name!r} (known: {', '.join(self._filenames)})"
+            )
+        if name not in self._templates:
+            self._compile(name)
+        return self._templates[name]
 
     def fields(self, name: str) -> set[str]:
         """Every variable the template reads, optional ones included, so a form can prefill."""

@@ -318,6 +318,27 @@ def test_syntax_error_in_override_names_template_and_line() -> None:
     )
 
 
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_a_set_compiled_on_use_answers_as_the_one_compiled_up_front(name: str) -> None:
+    lazy = TemplateSet(compile_all=False)
+    assert lazy.names() == DEFAULTS.names()
+    assert lazy.render(name, **FULL[name]) == EXPECTED[name]
+    assert (lazy.fields(name), lazy.required_fields(name)) == (set(FULL[name]), set(FULL[name]))
+
+
+def test_a_set_compiled_on_use_compiles_only_what_it_is_asked_for() -> None:
+    # A broken override stops the eager set at once; the lazy one only when it is used.
+    broken = {"notes": "{% if x %}never closed"}
+    with pytest.raises(InvalidDefinition) as eager:
+        TemplateSet(broken)
+    lazy = TemplateSet(broken, compile_all=False)
+    assert lazy.render("status_update", **STATUS) == EXPECTED["status_update"]
+    with pytest.raises(InvalidDefinition) as on_use:
+        lazy.render("notes")
+    assert str(on_use.value) == str(eager.value)
+    assert str(eager.value).startswith("template 'notes' has a syntax error on line 1")
+
+
 def test_unknown_template_lists_the_known_ones() -> None:
     with pytest.raises(InvalidDefinition) as caught:
         DEFAULTS.render("postmortem_v2")
