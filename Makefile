@@ -13,10 +13,13 @@ SYSTEM_BINARIES := prometheus prometheus-alertmanager chromium
 install: $(STAMP)
 
 # chaosdrillbit is its own distribution (Chaos Toolkit discovers extensions by distribution).
+# Byte-code is compiled up front (pip compiles what it copies, not editable sources): the
+# first run of a command does not compile, nor does any run with PYTHONDONTWRITEBYTECODE set.
 $(STAMP): pyproject.toml ext/chaosdrillbit/pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev]' -e ext/chaosdrillbit
+	$(BIN)/python -m compileall -q drillbit playbook simulator drills webui scenarios integrations ext/chaosdrillbit
 	touch $(STAMP)
 
 # Installs only what is missing; --no-install-recommends keeps node-exporter out.

@@ -5,9 +5,12 @@ runs end to end in a fresh interpreter, as a user runs it (``python -m drillbit 
 times; the best wall and the best CPU (user + system) time are kept. The limit is checked on
 CPU time, which other load on a shared machine moves less than wall time (which can triple).
 The baseline, measured in the same run the same way, is a bare ``python -c pass``: a
-command's figure minus the baseline is what drillbit itself costs. One ``python -X
+command's figure minus the baseline is what drillbit itself costs, and its ratio to the
+baseline is the figure that carries best from one machine (or one load) to another; the load
+average at the start is printed with them. One ``python -X
 importtime`` run per command names the slowest imports and checks that the heavy packages
-(FastAPI, Chaos Toolkit, Locust, the simulator, drills, web UI) stay out.
+(FastAPI, Chaos Toolkit, Locust, the simulator, drills, web UI) stay out, as does
+``importlib.metadata`` (pydantic's plugin look-up; see ``drillbit/startup.py``).
 
 As installed: the children may write bytecode caches (``PYTHONDONTWRITEBYTECODE`` is
 dropped; ``__pycache__`` is ignored by git) and get a scratch ``DRILLBIT_DATA_DIR``. A
@@ -107,6 +110,7 @@ def imports(argv: list[str], cwd: Path, env: dict[str, str]) -> dict[str, Any]:
     return {
         "top_imports_ms": {name: round(us / 1000, 1) for us, name in top[:6]},
         "heavy_packages_loaded": sorted(loaded & set(HEAVY)),
+        "importlib_metadata_loaded": any(name.strip() == "importlib.metadata" for _, name in rows),
     }
 
 
@@ -117,6 +121,8 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results.json")
     args = parser.parse_args()
     tree = args.tree.resolve()
+    load = os.getloadavg()
+    print(f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} cores")
     with tempfile.TemporaryDirectory(prefix="bench-cli-") as scratch_name:
         scratch = Path(scratch_name)
         env = child_env(scratch / "data")
@@ -132,17 +138,22 @@ def main() -> None:
                 "wall_seconds": round(seconds, 3),
                 "cpu_seconds": round(cpu, 3),
                 "cpu_seconds_over_baseline": round(cpu - baseline_cpu, 3),
+                "cpu_ratio_to_baseline": round(cpu / baseline_cpu, 2),
                 "cpu_seconds_cache_miss": round(cold, 3),
                 "ok": cpu < LIMIT_SECONDS,
                 **imports(command, tree, env),
             }
             print(f"{name:<15} wall {seconds:6.3f} s  cpu {cpu:6.3f} s "
-                  f"(+{cpu - baseline_cpu:.3f} over python -c pass; cache miss {cold:.3f} s)  "
-                  f"heavy: {', '.join(rows[name]['heavy_packages_loaded']) or 'none'}")
+                  f"(+{cpu - baseline_cpu:.3f}, x{cpu / baseline_cpu:.1f} python -c pass; "
+                  f"cache miss {cold:.3f} s)  "
+                  f"heavy: {', '.join(rows[name]['heavy_packages_loaded']) or 'none'}"
+                  f"{'; importlib.metadata' if rows[name]['importlib_metadata_loaded'] else ''}")
     summary = {
         "limit_seconds": LIMIT_SECONDS,
         "baseline_python_c_pass_wall_seconds": round(baseline, 3),
         "baseline_python_c_pass_cpu_seconds": round(baseline_cpu, 3),
+        "load_average_at_start": [round(x, 2) for x in load],
+        "cores": os.cpu_count(),
         "repeat": args.repeat,
         "statistic": "best of repeat, fresh interpreter with bytecode caches, playbook cached "
         "(cache miss: best of repeat/2, each in an empty data directory); the limit applies to "
