@@ -1,42 +1,30 @@
-"""Rich consoles and tables made on first use: a command that prints JSON never imports rich.
+"""Plain text tables for the light commands, which never import rich.
 
-``rich`` costs ~15 % of a light command's start-up, so :mod:`drillbit.commands.playbook`
-prints through these instead of module-level consoles.
+``rich`` costs ~15 % of a light command's start-up (its import and its table layout), so the
+light commands (:mod:`drillbit.commands.playbook`) print with :func:`plain_table` and
+``print``: aligned columns, one row a line and never wrapped, which also keeps the output
+easy to ``grep`` and ``cut``.
 """
 
 from __future__ import annotations
 
-from functools import cache
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from rich.console import Console
-    from rich.table import Table
-
-__all__ = ["err", "out", "table"]
+from collections.abc import Sequence
 
 
-@cache
-def out() -> Console:
-    """The stdout console."""
-    from rich.console import Console  # noqa: PLC0415 - imported on first use, see above
+def plain_table(title: str, columns: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """``title``, then the columns left-aligned two spaces apart, headings underlined by dashes.
 
-    return Console()
+    Every row is one line whatever the terminal's width (a cell's own line breaks become
+    spaces), so the output reads the same on a terminal, in a pipe and in a log.
+    """
+    cells = [tuple(" ".join(cell.split()) for cell in row) for row in rows]
+    for row in cells:
+        if len(row) != len(columns):
+            raise ValueError(f"a row has {len(row)} cells for {len(columns)} columns")
+    widths = [max(len(text) for text in column) for column in zip(columns, *cells, strict=True)]
 
+    def line(texts: Sequence[str]) -> str:
+        return "  ".join(text.ljust(width) for text, width in zip(texts, widths, strict=True)).rstrip()
 
-@cache
-def err() -> Console:
-    """The stderr console (warnings, progress)."""
-    from rich.console import Console  # noqa: PLC0415 - imported on first use, see above
-
-    return Console(stderr=True)
-
-
-def table(title: str, columns: tuple[str, ...]) -> Table:
-    """A rich table with these column headings."""
-    from rich.table import Table  # noqa: PLC0415 - imported on first use, see above
-
-    made = Table(title=title)
-    for column in columns:
-        made.add_column(column)
-    return made
+    rule = tuple("-" * width for width in widths)
+    return "\n".join([title, line(columns), line(rule), *(line(row) for row in cells)])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import typer
 
-from drillbit.commands.output import err, out, table
+from drillbit.commands.output import plain_table
 from drillbit.commands.playbook_cache import cache_dir, load_cached
 from playbook.context import AlertContext
 from playbook.errors import InvalidDefinition
@@ -76,16 +77,11 @@ def check(
     book = _load(file)
     start = datetime.now(UTC) if now is None else _aware(now, lambda: "UTC")
     source = file or DEFAULT_PLAYBOOK_PATH
-    summary = table(
-        f"playbook {book.name!r} ({source})",
-        ("severity", "response", "RTO", "updates", "paged", "policy"),
-    )
-
     def minutes(value: float | None) -> str:
         return "-" if value is None else f"{value:g} min"
 
-    for level in book.severities:
-        summary.add_row(
+    rows = [
+        (
             f"{level.name} {level.label}",
             level.response or minutes(level.response_minutes),
             minutes(level.resolution_minutes),
@@ -93,8 +89,11 @@ def check(
             ", ".join(level.who_is_paged) or "ticket",
             level.escalation_policy or "-",
         )
-    out().print(summary)
-    out().print(
+        for level in book.severities
+    ]
+    columns = ("severity", "response", "RTO", "updates", "paged", "policy")
+    print(plain_table(f"playbook {book.name!r} ({source})", columns, rows))
+    print(
         f"{len(book.classifier.rules)} classifier rules, {len(book.roles)} roles, "
         f"{len(book.people)} people, {len(book.schedules)} schedules, "
         f"{len(book.escalation_policies)} escalation policies: valid"
@@ -103,7 +102,7 @@ def check(
 
     gaps = [w for schedule in book.schedules for w in coverage_warnings(schedule, start)]
     for warning in [*book.warnings(), *gaps]:
-        err().print(f"warning: {warning}", style="yellow", highlight=False, soft_wrap=True)
+        print(f"warning: {warning}", file=sys.stderr)
 
 
 def classify(
@@ -143,9 +142,7 @@ def classify(
             )
         )
     else:
-        out().print(
-            f"[bold]{verdict.severity}[/bold] ({verdict.rule or 'default'}): {verdict.reason}"
-        )
+        print(f"{verdict.severity} ({verdict.rule or 'default'}): {verdict.reason}")
 
 
 def oncall(
@@ -165,7 +162,7 @@ def oncall(
     if as_json:
         print(json.dumps({"schedule": schedule, "at": instant.isoformat(), "on_call": people}))
     else:
-        out().print(f"{schedule} at {instant.isoformat()}: {', '.join(people) or 'nobody'}")
+        print(f"{schedule} at {instant.isoformat()}: {', '.join(people) or 'nobody'}")
 
 
 def escalate(
@@ -211,22 +208,15 @@ def escalate(
     if as_json:
         print(json.dumps(rows))
         return
-    timeline_table = table(
-        f"escalation policy {pol.name!r}",
-        ("minute", "rule", "loop", "targets", *(["people"] if at else [])),
-    )
+    columns = ("minute", "rule", "loop", "targets", *(["people"] if at else []))
+    lines: list[tuple[str, ...]] = []
     for row in rows:
-        cells = [
-            f"{row['minute']:g}",
-            str(row["rule"]),
-            str(row["loop"]),
-            ", ".join(row["targets"]),
-        ]
+        cells = [f"{row['minute']:g}", str(row["rule"]), str(row["loop"]), ", ".join(row["targets"])]
         if at is not None:
             people = ", ".join(row["people"]) or "nobody"
             cells.append(people + (" (skipped: next rule now)" if row["skipped"] else ""))
-        timeline_table.add_row(*cells)
-    out().print(timeline_table)
+        lines.append(tuple(cells))
+    print(plain_table(f"escalation policy {pol.name!r}", columns, lines))
 
 
 def render(

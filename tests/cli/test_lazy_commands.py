@@ -19,10 +19,11 @@ from drillbit.cli import COMMANDS
 ROOT = Path(__file__).resolve().parents[2]
 # What a light command must not import: the web, chaos, load and simulation stacks, numpy
 # (the batch classifier's) and Jinja (templates), the other command modules, and
-# importlib.metadata (pydantic's plugin look-up reads every distribution's entry points).
+# importlib.metadata (pydantic's plugin look-up reads every distribution's entry points) and
+# rich (its import and table layout; the light commands print plain text).
 HEAVY = ("fastapi", "starlette", "uvicorn", "chaoslib", "locust", "simpy", "numpy", "jinja2",
          "webui", "scenarios", "drills", "simulator", "drillbit.commands.drill",
-         "importlib.metadata")  # fmt: skip
+         "importlib.metadata", "rich")  # fmt: skip
 LIGHT = {
     "classify": ["classify", "--service", "payments", "--json"],
     "oncall": ["oncall", "--schedule", "checkout-primary", "--at", "2025-01-08T12:00:00"],
