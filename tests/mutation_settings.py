@@ -5,7 +5,12 @@ or the examples another mutant failed cannot kill a mutant."""
 
 from __future__ import annotations
 
+import sys
+
+import pytest
 from hypothesis import HealthCheck, settings
+
+_PACKAGES = frozenset({"drills", "playbook", "simulator"})
 
 settings.register_profile(
     "mutation",
@@ -15,3 +20,23 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.load_profile("mutation")
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Empty drillbit's process-wide caches before each mutant's tests.
+
+    mutmut forks each mutant from a process that already ran the clean suite, so a cache
+    filled there (the default playbook, the shipped templates, t quantiles) would hand the
+    mutant the clean code's results and hide it.
+    """
+    del session
+    for name, module in list(sys.modules.items()):
+        if module is None or name.split(".")[0] not in _PACKAGES:
+            continue
+        for value in list(vars(module).values()):
+            clear = getattr(value, "cache_clear", None)
+            if callable(clear):
+                clear()
+    model = sys.modules.get("playbook.model")
+    if model is not None:
+        model._default = None  # type: ignore[attr-defined]
