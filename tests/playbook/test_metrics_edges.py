@@ -1,0 +1,50 @@
+"""The edges of the process metrics: the day an action item is done or due, ties among
+overdue items, an empty window and a custom business day, zero pages."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from playbook.events import ActionItem
+from playbook.metrics import action_item_stats, bucket_of, off_hours_pages, pages_per_shift
+
+TODAY = date(2026, 3, 10)
+
+
+def item(action: str, due: date, completed_on: date | None = None) -> ActionItem:
+    return ActionItem(action=action, owner="bob", due=due, priority="P2", completed_on=completed_on)
+
+
+def test_an_item_completed_today_is_completed_and_on_time_on_its_due_day() -> None:
+    stats = action_item_stats([item("add alert", TODAY, completed_on=TODAY)], today=TODAY)
+    assert (stats.completed, stats.completion_rate, stats.on_time_rate) == (1, 1.0, 1.0)
+    assert stats.overdue == ()
+
+
+def test_overdue_items_come_earliest_due_first_then_by_action() -> None:
+    late = item("write runbook", date(2026, 3, 5))
+    zulu = item("zap the cache", date(2026, 3, 1))
+    alpha = item("add a pool alert", date(2026, 3, 1))
+    stats = action_item_stats([late, zulu, alpha], today=TODAY)
+    assert stats.overdue == (alpha, zulu, late)
+    assert (stats.completed, stats.on_time_rate) == (0, 0.0)  # three settled, none on time
+
+
+def test_a_window_that_starts_where_it_ends_is_empty() -> None:
+    # Monday 03:00: no sleep window at all, and outside business hours.
+    assert bucket_of(datetime(2026, 3, 9, 3), sleep=(0, 0)) == "off_hours"
+    assert bucket_of(datetime(2026, 3, 9, 10), sleep=(0, 0), business=(9, 9)) == "off_hours"
+
+
+def test_off_hours_pages_use_the_business_day_they_are_given() -> None:
+    # Monday 08:30 in Berlin (07:30 UTC): business by default, before a 09-17 business day.
+    page = datetime(2026, 3, 9, 8, 30, tzinfo=ZoneInfo("Europe/Berlin"))
+    assert off_hours_pages([page], "Europe/Berlin") == {"business": 1, "off_hours": 0, "sleep": 0}
+    assert off_hours_pages([page], "Europe/Berlin", business=(9, 17)) == {
+        "business": 0, "off_hours": 1, "sleep": 0,
+    }  # fmt: skip
+
+
+def test_no_pages_over_some_shifts_is_zero_per_shift() -> None:
+    assert pages_per_shift(0, 4) == 0.0
