@@ -1,32 +1,98 @@
 """The whole score report of a world drill (``score_session`` with a world): what it says
-besides the criteria, derived by hand from the conn-pool-leak world (first real alert, the pool
-warning, at minute 15; the truth is SEV2) and the default rubric."""
+besides each criterion's points, derived by hand from the conn-pool-leak world's log and the
+default rubric (playbook/data/rubric.yaml).
+
+The log of the textbook play (``world_play``): impact starts at minute 14, the pool warning
+(the first alert, and a real one) fires at 15, alice acknowledges at 17 and declares SEV2 at
+19, bob rolls back at 27, the impact stops at 30, alice resolves at 35."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from drills.library import find_script
-from drills.scoring import ScoreReport, score_session
+from drills.scoring import Improvement, ProcessFigures, ScoreReport, score_session
+from drills.world.run import World
+from playbook.events import ActionItem
 from playbook.model import Playbook
+from playbook.rubric import default_rubric
 from tests.drills.conftest import Drill
-from tests.drills.test_judging import world_play
+from tests.drills.test_judging import ROLLBACK, world_play
+
+RUBRIC = default_rubric()
 
 
-def report_of(d: Drill, *, rebuild: bool = False) -> ScoreReport:
+def report_of(d: Drill, *, world: World | None = None, now: float | None = None) -> ScoreReport:
     s = d.session
     return score_session(s.records(), session_id=s.id, script=s.script, playbook=s.playbook,
-                         rubric=s.rubric, now=s.now(), world=None if rebuild else s.world)
+                         rubric=s.rubric, now=s.now() if now is None else now, world=world)
+
+
+def drill(book: Playbook) -> Drill:
+    return Drill(find_script("conn-pool-leak", playbook=book), book).start()
 
 
 def test_an_over_classified_world_drill_reports_both_severities(book: Playbook) -> None:
-    d = Drill(find_script("conn-pool-leak", playbook=book), book).start()
+    d = drill(book)
     world_play(d, severity="SEV1")
-    report = report_of(d)
+    report = report_of(d, world=d.session.world)
     assert (report.expected_severity, report.declared_severity) == ("SEV2", "SEV1")
-    assert report.script_id == "conn-pool-leak"
-    assert report.total == round(sum(c.points for c in report.criteria), 1)
+    assert (report.session_id, report.script_id) == (d.session.id, "conn-pool-leak")
+    assert report.script_title == d.session.script.title
+    assert report.rubric == "default"
+    assert report.max == 100
+    assert report.total == 100 - 2.0  # SEV1 for SEV2: one level over, 25 % of 8 points
 
 
 def test_a_world_rebuilt_from_the_log_scores_like_the_sessions_own(book: Playbook) -> None:
-    d = Drill(find_script("conn-pool-leak", playbook=book), book).start()
+    d = drill(book)
     world_play(d)
-    assert report_of(d, rebuild=True) == report_of(d)
+    own = report_of(d, world=d.session.world)
+    assert report_of(d) == own
+    # A world that saw other operations (none) is not trusted: the log's are replayed.
+    spec = d.session.script.world
+    assert spec is not None
+    assert report_of(d, world=World(spec, start_hour=14.2, ops=[])) == own
+
+
+def test_the_process_figures_are_the_logs_times_from_the_first_alert(book: Playbook) -> None:
+    d = drill(book)
+    world_play(d)
+    assert report_of(d).metrics == ProcessFigures(
+        time_to_detect=1.0,  # impact 14, alert 15
+        time_to_acknowledge=2.0,  # 17
+        time_to_declare=4.0,  # 19
+        time_to_mitigate=15.0,  # 30
+        time_to_resolve=20.0,  # 35
+    )
+
+
+def test_the_improvement_plan_lists_each_shortfall_most_urgent_first(book: Playbook) -> None:
+    # No hypothesis (diagnosis 0: Unable, P1), the IC rolls back herself (ic_separation 0.5:
+    # Major, P2), SEV1 declared (severity 0.75: Some, P3); ratings P >= 1, S >= 0.7, M >= 0.35.
+    d = drill(book)
+    scores = world_play(d, hypotheses=(), severity="SEV1", ops=((27.0, "alice", ROLLBACK),))
+    plan = report_of(d).improvement_plan
+    expected = [("diagnosis", "U", "P1"), ("ic_separation", "M", "P2"), ("severity", "S", "P3")]
+    assert plan == [
+        Improvement(criterion=c, rating=r, issue=scores[c].explanation,  # type: ignore[arg-type]
+                    corrective_action=RUBRIC.criterion(c).improvement, priority=p)
+        for c, r, p in expected
+    ]
+    assert (scores["severity"].points, scores["ic_separation"].points) == (6.0, 2.5)
+
+
+def test_the_teams_action_items_come_from_the_postmortem(book: Playbook) -> None:
+    d = drill(book)
+    world_play(d)
+    # world_play's postmortem has one action-item row: | Add a pool exhaustion alert | @bob | ...
+    item = ActionItem(action="Add a pool exhaustion alert", owner="@bob", due=date(2026, 5, 1), priority="P1")
+    assert report_of(d).team_action_items == [item]
+
+
+def test_a_world_drill_is_complete_only_once_ended(book: Playbook) -> None:
+    d = drill(book)
+    world_play(d)
+    assert not report_of(d).complete
+    d.session.end("debrief done")
+    assert report_of(d).complete
