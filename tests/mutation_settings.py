@@ -22,14 +22,15 @@ settings.register_profile(
 settings.load_profile("mutation")
 
 
-def pytest_sessionstart(session: pytest.Session) -> None:
-    """Empty drillbit's process-wide caches before each mutant's tests.
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Empty drillbit's process-wide caches before each test.
 
     mutmut forks each mutant from a process that already ran the clean suite, so a cache
     filled there (the default playbook, the shipped templates, t quantiles) would hand the
-    mutant the clean code's results and hide it.
+    mutant the clean code's results. And mutmut links a function to the tests that called
+    it: a cache filled by one test would link the function to that test alone.
     """
-    del session
+    del item
     for name, module in list(sys.modules.items()):
         if module is None or name.split(".")[0] not in _PACKAGES:
             continue
