@@ -1,13 +1,23 @@
 """The edges of the process metrics: the day an action item is done or due, ties among
-overdue items, an empty window and a custom business day, zero pages."""
+overdue items, empty, full-day and refused windows, custom business and sleep hours, zero
+pages, a period under a day and a severity order of one's own."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from playbook.events import ActionItem
-from playbook.metrics import action_item_stats, bucket_of, off_hours_pages, pages_per_shift
+import pytest
+
+from playbook.errors import InvalidDefinition
+from playbook.events import ActionItem, AlertFired, IncidentDeclared
+from playbook.metrics import (
+    action_item_stats,
+    bucket_of,
+    off_hours_pages,
+    pages_per_shift,
+    summarize,
+)
 
 TODAY = date(2026, 3, 10)
 
@@ -48,3 +58,51 @@ def test_off_hours_pages_use_the_business_day_they_are_given() -> None:
 
 def test_no_pages_over_some_shifts_is_zero_per_shift() -> None:
     assert pages_per_shift(0, 4) == 0.0
+
+
+MONDAY = datetime(2026, 3, 9)
+
+
+def test_a_window_may_run_to_hour_24() -> None:
+    assert bucket_of(MONDAY.replace(hour=23), sleep=(22, 24)) == "sleep"
+    assert bucket_of(MONDAY.replace(hour=17), business=(8, 24)) == "business"
+
+
+@pytest.mark.parametrize(
+    ("sleep", "business", "message"),
+    [
+        ((True, 8), (8, 18), "sleep hours must be whole hours from 0 to 24, got (True, 8)"),
+        ((22, 8), (8, 25), "business hours must be whole hours from 0 to 24, got (8, 25)"),
+        ((22, 8), (-1, 18), "business hours must be whole hours from 0 to 24, got (-1, 18)"),
+    ],
+)
+def test_bucket_hours_off_the_clock_are_refused_naming_the_window(
+    sleep: tuple[int, int], business: tuple[int, int], message: str
+) -> None:
+    with pytest.raises(InvalidDefinition) as caught:
+        bucket_of(MONDAY, sleep=sleep, business=business)
+    assert str(caught.value) == message
+
+
+def test_off_hours_pages_use_the_sleep_hours_they_are_given() -> None:
+    # Monday 23:00 UTC: asleep by default (22-08), only off hours when sleep is 00-06.
+    page = datetime(2026, 3, 9, 23, tzinfo=ZoneInfo("UTC"))
+    assert off_hours_pages([page], "UTC")["sleep"] == 1
+    assert off_hours_pages([page], "UTC", sleep=(0, 6)) == {"business": 0, "off_hours": 1, "sleep": 0}
+
+
+def test_a_period_shorter_than_a_day_gives_weekly_rates() -> None:
+    one = [AlertFired(at=0, incident_id="a", alert_id="x")]
+    assert summarize([one], period_days=0.5).per_week == 14.0  # one incident in half a day
+
+
+def test_the_summary_reads_severities_in_the_order_it_is_given() -> None:
+    order = ("critical", "major", "minor")
+    timeline = [
+        AlertFired(at=0, incident_id="a", alert_id="x"),
+        IncidentDeclared(at=3, incident_id="a", severity="major", title="t"),
+    ]
+    summary = summarize([timeline], severity_order=order, postmortem_required=("critical",))
+    assert list(summary.by_severity) == list(order)
+    assert summary.by_severity["major"].count == 1
+    assert summary.unclassified == 0
