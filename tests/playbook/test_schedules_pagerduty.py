@@ -96,3 +96,11 @@ def test_layer_shifts_and_coverage_name_the_naive_bound(which: str) -> None:
         layer_shifts(schedule, schedule.layers[0], bounds["start"], bounds["end"])
     with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
         coverage_spans(schedule, bounds["start"], bounds["end"])
+
+
+def test_an_override_that_ends_where_the_range_starts_adds_no_span() -> None:
+    before = Override(start=datetime(2015, 11, 9, 20), end=datetime(2015, 11, 10), user="PZ1")
+    day = datetime(2015, 11, 10, tzinfo=NY)
+    assert coverage_spans(pagerduty_schedule(overrides=(before,)), day, day + timedelta(days=1)) == [
+        (datetime(2015, 11, 10, 13, tzinfo=UTC), datetime(2015, 11, 10, 22, tzinfo=UTC)),
+    ]
