@@ -4,6 +4,7 @@ pages, a period under a day and a severity order of one's own."""
 
 from __future__ import annotations
 
+import math
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -14,6 +15,7 @@ from playbook.events import ActionItem, AlertFired, IncidentDeclared
 from playbook.metrics import (
     action_item_stats,
     bucket_of,
+    interruption_starts,
     off_hours_pages,
     pages_per_shift,
     summarize,
@@ -106,3 +108,13 @@ def test_the_summary_reads_severities_in_the_order_it_is_given() -> None:
     assert list(summary.by_severity) == list(order)
     assert summary.by_severity["major"].count == 1
     assert summary.unclassified == 0
+
+
+def test_interruptions_cluster_within_a_minute_by_default() -> None:
+    # PagerDuty's on-call reports: notifications within 60 s are one interruption.
+    assert interruption_starts([0.0, 0.9, 1.5]) == [0.0, 1.5]
+
+
+def test_interruptions_refuse_a_time_that_is_not_a_number() -> None:
+    with pytest.raises(InvalidDefinition, match=r"^notification times must be finite numbers of minutes$"):
+        interruption_starts([0.0, math.nan])
