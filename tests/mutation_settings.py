@@ -1,14 +1,16 @@
 """A pytest plugin that only ``make mutation`` loads (``-p tests.mutation_settings`` in
 ``[tool.mutmut]``): Hypothesis runs derandomized, so a mutant's verdict does not depend on the
 run's random draws, and without deadlines or the example database, so a slow shared machine
-or the examples another mutant failed cannot kill a mutant."""
+or the examples another mutant failed cannot kill a mutant. It does not shrink: the first
+failing example kills the mutant (shrinking it only makes a report readable, and it ran
+mutants into their CPU limit)."""
 
 from __future__ import annotations
 
 import sys
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
 _PACKAGES = frozenset({"drills", "playbook", "simulator"})
 
@@ -18,6 +20,7 @@ settings.register_profile(
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.too_slow],
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],
 )
 settings.load_profile("mutation")
 
