@@ -14,12 +14,12 @@ from playbook.schedules import Layer, Restriction, Schedule, lint_schedule, shad
 DAY = 86_400
 
 
-def layer(name: str, window: tuple[str, float] | None = None) -> Layer:
-    restrictions = () if window is None else (
-        Restriction(type="daily_restriction", start_time_of_day=window[0],
-                    duration_seconds=int(window[1] * 3600)),
+def layer(name: str, *windows: tuple[str, float], end: datetime | None = None) -> Layer:
+    restrictions = tuple(
+        Restriction(type="daily_restriction", start_time_of_day=start, duration_seconds=int(hours * 3600))
+        for start, hours in windows
     )
-    return Layer(name=name, start=datetime(2025, 1, 1), rotation_virtual_start=datetime(2025, 1, 1),
+    return Layer(name=name, start=datetime(2025, 1, 1), end=end, rotation_virtual_start=datetime(2025, 1, 1),
                  rotation_turn_length_seconds=DAY, users=(name.lower(),), restrictions=restrictions)
 
 
@@ -45,16 +45,30 @@ def test_a_wider_daily_window_shadows_a_narrower_one_every_day() -> None:
 
 def test_layers_that_cover_it_together_are_named_but_not_one_that_only_touches_it() -> None:
     # Day 09-17 is covered by Morning 00-12 and Afternoon 12-24 together; Evening 17-09
-    # (overnight) meets Day at 17:00 and 09:00 but never overlaps it.
+    # (overnight, for three days) meets Day at 17:00 and 09:00 but never overlaps it.
     ops = schedule(
         layer("Day", ("09:00:00", 8)),
         layer("Morning", ("00:00:00", 12)),
         layer("Afternoon", ("12:00:00", 12)),
-        layer("Evening", ("17:00:00", 16)),
+        layer("Evening", ("17:00:00", 16), end=datetime(2025, 1, 4)),
     )
     assert lint_schedule(ops) == [
         "schedule 'ops': layer 'Day' is never on call: layers 'Morning', 'Afternoon' cover it "
         "completely (PagerDuty renders only the later layers)"
+    ]
+
+
+def test_a_layer_is_named_for_any_stretch_it_has_over_the_shadowed_one() -> None:
+    # Lunch is on 06-08 (before Day) and 12-13 (within it) every day.
+    ops = schedule(
+        layer("Day", ("09:00:00", 8)),
+        layer("Morning", ("00:00:00", 12)),
+        layer("Afternoon", ("12:00:00", 12)),
+        layer("Lunch", ("06:00:00", 2), ("12:00:00", 1)),
+    )
+    assert lint_schedule(ops) == [
+        "schedule 'ops': layer 'Day' is never on call: layers 'Morning', 'Afternoon', 'Lunch' "
+        "cover it completely (PagerDuty renders only the later layers)"
     ]
 
 

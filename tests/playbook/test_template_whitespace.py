@@ -32,3 +32,10 @@ def test_a_new_template_id_must_follow_the_naming_rule() -> None:
     )
     with pytest.raises(InvalidDefinition, match=f"^{re.escape(message)}$"):
         TemplateSet({"status page!": "x"})
+
+
+def test_a_new_set_reads_the_fields_of_each_shipped_template() -> None:
+    # playbook/templates/resolution.txt.j2 reads these six, none through default().
+    expected = {"service_name", "feature", "resolved_at", "summary", "duration_minutes", "impact"}
+    assert TemplateSet().required_fields("resolution") == expected
+    assert TemplateSet({"note": "x\n"}).required_fields("resolution") == expected
