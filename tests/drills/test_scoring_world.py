@@ -1,6 +1,6 @@
-"""The whole score report of a world drill (``score_session`` with a world): what it says
-besides each criterion's points, derived by hand from the conn-pool-leak world's log and the
-default rubric (playbook/data/rubric.yaml).
+"""The whole score report of a world drill (``score_session`` with a world) and of a game
+day: what it says besides each criterion's points, derived by hand from the conn-pool-leak
+world's log, the default rubric (playbook/data/rubric.yaml) and the default playbook.
 
 The log of the textbook play (``world_play``): impact starts at minute 14, the pool warning
 (the first alert, and a real one) fires at 15, alice acknowledges at 17 and declares SEV2 at
@@ -10,13 +10,19 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
+from drills.actions import Acknowledge, Declare
+from drills.gamedayroom import gameday_script
 from drills.library import find_script
 from drills.scoring import Improvement, ProcessFigures, ScoreReport, score_session
+from drills.script import DrillScript
 from drills.world.run import World
 from playbook.events import ActionItem
 from playbook.model import Playbook
 from playbook.rubric import default_rubric
 from tests.drills.conftest import Drill
+from tests.drills.test_gameday_kind import ALERT, SPEC
 from tests.drills.test_judging import ROLLBACK, world_play
 
 RUBRIC = default_rubric()
@@ -96,3 +102,35 @@ def test_a_world_drill_is_complete_only_once_ended(book: Playbook) -> None:
     assert not report_of(d).complete
     d.session.end("debrief done")
     assert report_of(d).complete
+
+
+# --- a game day: every alert came from the real system ---------------------------------------
+
+
+def game_day(library: list[DrillScript], book: Playbook) -> Drill:
+    briefing = next(s for s in library if s.id == "checkout-slow-burn")
+    return Drill(gameday_script(SPEC, briefing=briefing), book).start()
+
+
+def test_a_game_day_times_the_response_from_the_first_outside_alert(
+    library: list[DrillScript], book: Playbook
+) -> None:
+    d = game_day(library, book)
+    d.at(2)
+    d.session.inject(ALERT)
+    d.at(3).act("alice", Acknowledge())
+    report = report_of(d)
+    ack = next(c for c in report.criteria if c.id == "acknowledge")
+    assert ack.explanation.startswith("acknowledged 1 min after the first real alert")
+    assert report.metrics.time_to_acknowledge == 1.0
+
+
+@pytest.mark.parametrize(("declared", "expected"), [("SEV2", "SEV2"), (None, "SEV4")])
+def test_a_game_day_without_alerts_expects_the_declared_or_the_least_severity(
+    library: list[DrillScript], book: Playbook, declared: str | None, expected: str
+) -> None:
+    d = game_day(library, book)
+    if declared is not None:
+        d.at(1).act("alice", Declare(severity=declared, title="Checkout slow"))
+    d.at(2)
+    assert report_of(d).expected_severity == expected
