@@ -15,7 +15,7 @@ import pytest
 from drills.actions import Acknowledge, Declare
 from drills.gamedayroom import gameday_script
 from drills.library import find_script
-from drills.scoring import Improvement, ProcessFigures, ScoreReport, score_session
+from drills.scoring import Improvement, ProcessFigures, ScoreReport, score_session, update_problems
 from drills.script import DrillScript
 from drills.world.run import World
 from playbook.events import ActionItem
@@ -134,3 +134,29 @@ def test_a_game_day_without_alerts_expects_the_declared_or_the_least_severity(
         d.at(1).act("alice", Declare(severity=declared, title="Checkout slow"))
     d.at(2)
     assert report_of(d).expected_severity == expected
+
+
+def test_a_game_day_without_alerts_has_no_acknowledgement_to_score(
+    library: list[DrillScript], book: Playbook
+) -> None:
+    d = game_day(library, book)
+    d.at(2)
+    ack = next(c for c in report_of(d).criteria if c.id == "acknowledge")
+    assert (ack.points, ack.evidence, ack.explanation) == (0.0, [], "no real alert fired during the drill")
+
+
+# --- update content (the rubric's rules, playbook/data/rubric.yaml) ---------------------------
+
+
+def test_update_content_rules_ignore_case() -> None:
+    text = ("CHECKOUT: 40% OF REQUESTS FAIL. WE ARE ROLLING BACK AND EXPECT IT FIXED SOON, "
+            "WITHIN 30 MINUTES. NEXT UPDATE AT 15:00 UTC.")
+    assert update_problems(text, RUBRIC.parameters) == []
+    assert update_problems(text.replace(", WITHIN 30 MINUTES", ""), RUBRIC.parameters) == [
+        "says 'FIXED SOON' without an estimate"
+    ]
+
+
+def test_a_phrase_banned_outright_is_named_without_an_estimate_note() -> None:
+    text = "Checkout: users see errors. We are improving stability. Next update at 15:00 UTC."
+    assert update_problems(text, RUBRIC.parameters) == ["says 'improving stability'"]
