@@ -43,13 +43,15 @@ pytest: install system-deps
 
 test: lint pytest
 
-# Mutation testing, never part of `make test`: CPU-heavy, so one worker, run on demand.
+# Mutation testing, never part of `make test`: CPU-heavy, so at low priority (nice 15) with
+# MUTATION_JOBS workers (2: about 1.5 h for every mutant on the shared 2-core machine).
 # MUTANTS picks mutmut's mutant names (module globs); [tool.mutmut] in pyproject.toml says
-# which files get mutants and which tests run.
+# which files get mutants and which tests run. Figures: docs/mutation.md.
 MUTANTS ?= playbook.* simulator.stats.* simulator.grouping.* drills.scoring.*
+MUTATION_JOBS ?= 2
 mutation: install
 	rm -rf mutants
-	$(BIN)/mutmut run --max-children 1 $(foreach m,$(MUTANTS),'$(m)')
+	nice -n 15 $(BIN)/mutmut run --max-children $(MUTATION_JOBS) $(foreach m,$(MUTANTS),'$(m)')
 	$(BIN)/mutmut export-cicd-stats
 	cat mutants/mutmut-cicd-stats.json
 	$(BIN)/python bench/mutation_figures.py --equivalent docs/mutation.md
