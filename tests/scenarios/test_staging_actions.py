@@ -20,9 +20,11 @@ import pytest
 import yaml
 from pydantic import SecretStr
 
+from drills.clock import VirtualClock
 from playbook.errors import InvalidDefinition
 from scenarios.allowlist import AllowList
 from scenarios.examples import EXPERIMENT
+from scenarios.gameday.bridge import OperateBridge
 from scenarios.gameday.proxyops import (
     DEFAULT_TEAM_ACTIONS,
     ProxySystem,
@@ -34,8 +36,10 @@ from scenarios.gameday.proxyops import (
 )
 from scenarios.gameday.realops import Unsupported
 from scenarios.procs import free_port, python_env, spawn, terminate, wait_until
+from scenarios.room.drillapi import DrillApi
 from tests.scenarios.conftest import ConnectionRecorder
 from tests.scenarios.test_staging import inventory  # noqa: F401 - the example service fixture
+from tests.webui.conftest import Harness, start_harness
 
 
 def with_actions(rules: Any) -> dict[str, Any]:
@@ -175,3 +179,24 @@ def restart_removes_what_toxiproxy_added(
     answer = httpx.get(f"{proxy_url}/items", trust_env=False, timeout=5)
     assert answer.status_code == 200 and answer.elapsed.total_seconds() < 0.8  # the latency went too
     assert toxiproxy.get("/leases").json() == []  # nothing held any more
+
+
+def test_an_unmapped_operation_made_in_the_room_is_refused_there_with_its_reason(
+    tmp_path: Path, recorder: ConnectionRecorder
+) -> None:
+    app, client = start_harness(tmp_path / "web", VirtualClock())
+    with client:
+        harness = Harness(app, client, VirtualClock())
+        room = harness.open_room("checkout-slow-burn")  # its world has an inventory service
+        api = DrillApi("http://testserver", allow=AllowList.with_extra(["testserver"]), client=client)
+        bob = api.join(room.code, "bob").token
+        system = ProxySystem(recorder.url, SecretStr("t"), allow=AllowList(), service="inventory")
+        bridge = OperateBridge(api, room.id, SecretStr(room.key), system, lambda _line: None)
+        api.act(room.id, {"type": "operate", "verb": "scale", "target": "inventory", "replicas": 8}, token=bob)
+        assert bridge.pump() == 1
+        records = api.events(room.id, token=SecretStr(room.key))["records"]
+    assert recorder.accepted == []  # refused before anything was sent
+    lines = [str(r) for r in records if "staging-operation" in str(r)]
+    assert len(lines) == 1
+    assert "staging refused bob's scale inventory to 8 replicas (nothing was sent)" in lines[0]
+    assert "cannot scale like this" in lines[0]
