@@ -18,7 +18,12 @@ Two tables, printed as Markdown and written to ``bench/chaos_safety.json``:
   ``tried`` is the route's requests, ``refused`` whether the safeguard (or the client)
   refused it, ``leaked`` the connections the recording socket accepted.
 
-Run: ``.venv/bin/python bench/chaos_safety.py [--skip-interrupts] [--skip-routes]``.
+* **Interrupts of a game day.** ``drillbit gameday run`` (the same experiment, its own stack
+  and web UI in a scratch directory) gets each signal once its fault is in under load: when
+  the faults were cleared, the load stopped, the stack and web UI stopped, and what was left
+  running (a killed game day cannot stop its stack: this script then stops it).
+
+Run: ``.venv/bin/python bench/chaos_safety.py [--skip-interrupts] [--skip-gameday] [--skip-routes]``.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ import argparse
 import contextlib
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -49,9 +55,10 @@ from playbook.errors import RunFailed  # noqa: E402
 from scenarios.allowlist import AllowList  # noqa: E402
 from scenarios.faultstate import fault_status  # noqa: E402
 from scenarios.httpcall import call  # noqa: E402
-from scenarios.load.runner import BROWSE_LOCUSTFILE, LoadSpec, run_load  # noqa: E402
-from scenarios.procs import python_env, wait_until  # noqa: E402
+from scenarios.load.runner import BROWSE_LOCUSTFILE, CURRENT, LoadRun, LoadSpec, run_load  # noqa: E402
+from scenarios.procs import is_running, python_env, wait_until  # noqa: E402
 from scenarios.stack import StackConfig, start_stack, stop_stack  # noqa: E402
+from scenarios.stackstate import StackState, load_state  # noqa: E402
 from tests.chaosdrillbit.test_control import ROUTES, allowed_server, experiment, route_env  # noqa: E402
 from tests.scenarios.conftest import connection_recorder  # noqa: E402
 
@@ -160,6 +167,112 @@ def interrupts() -> list[dict[str, Any]]:
     return rows
 
 
+# -- interrupts of drillbit gameday run -------------------------------------------------------
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    with contextlib.suppress(OSError):
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+    return False
+
+
+def _gameday_up(stack_dir: Path, log: Path) -> tuple[StackState, LoadRun, int] | None:
+    """(stack, load run, web UI pid) once the fault is in under load."""
+    state = load_state(stack_dir) if (stack_dir / "state.json").exists() else None
+    current = stack_dir / "load" / CURRENT
+    web = re.search(r"web UI: \S+ \(started, pid (\d+)", log.read_text()) if log.exists() else None
+    if state is None or web is None or not current.exists():
+        return None
+    try:
+        held = fault_status(stack_dir)["faults"]
+    except (httpx.HTTPError, OSError):
+        return None
+    if not any(f["kind"] == "latency_ms" for f in held):
+        return None
+    return state, LoadRun.model_validate_json(current.read_text()), int(web.group(1))
+
+
+def _faults_cleared(state: StackState) -> bool:
+    target = state.processes["target"]
+    if not is_running(target):
+        return True  # stopped with the stack: nothing holds a fault
+    try:
+        return not fault_status(state.run_dir)["faults"]
+    except (httpx.HTTPError, OSError):
+        return False
+
+
+def gameday_once(sig: signal.Signals, tmp: Path) -> dict[str, Any]:
+    stack_dir, log = tmp / f"stack-{sig.name}", tmp / f"gameday-{sig.name}.log"
+    with log.open("wb") as out:
+        runner = subprocess.Popen(  # noqa: S603 - our own interpreter and files
+            [sys.executable, "-m", "drillbit", "gameday", "run", str(ROOT / "scenarios/experiments/latency-injection.yaml"),
+             "--stack-dir", str(stack_dir), "--out-dir", str(tmp / f"out-{sig.name}")],
+            env=python_env(), stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+            start_new_session=True, preexec_fn=_default_sigint,  # noqa: PLW1509 - one signal call before exec
+        )  # fmt: skip
+    up: list[tuple[StackState, LoadRun, int]] = []
+
+    def fault_in() -> bool:
+        found = _gameday_up(stack_dir, log)
+        if found is not None:
+            up.append(found)
+        return found is not None
+
+    try:
+        wait_until(fault_in, timeout=240, what="the game day's fault under load", interval=0.2)
+        state, load, web_pid = up[0]
+        sent = time.monotonic()
+        os.kill(runner.pid, sig)
+        marks: dict[str, float | None] = {"faults": None, "load": None, "stack": None}
+        deadline = sent + 30 + 15  # the lease, and some
+        while time.monotonic() < deadline and None in marks.values():
+            now = time.monotonic() - sent
+            if marks["faults"] is None and _faults_cleared(state):
+                marks["faults"] = now
+            if marks["load"] is None and not is_running(load.process):
+                marks["load"] = now
+            if marks["stack"] is None and not any(is_running(r) for r in state.processes.values()) and not _alive(web_pid):
+                marks["stack"] = now
+            time.sleep(0.05)  # a poll's interval
+        runner.wait(timeout=60)
+        left = sorted(name for name, record in state.processes.items() if is_running(record))
+        left += ["webui"] if _alive(web_pid) else []
+    finally:
+        if runner.poll() is None:
+            runner.kill()
+            runner.wait(timeout=30)
+        if up:
+            stop_stack(stack_dir)  # what a killed game day left running
+            if _alive(up[0][2]):
+                os.kill(up[0][2], signal.SIGTERM)
+    return {
+        "signal": sig.name,
+        "faults_cleared_seconds": _rounded(marks["faults"]),
+        "load_stopped_seconds": _rounded(marks["load"]),
+        "stack_stopped_seconds": _rounded(marks["stack"]),
+        "left_running": left,
+        "runner_exit": runner.returncode,
+    }
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
+
+
+def gameday_interrupts() -> list[dict[str, Any]]:
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="chaos-safety-gameday-") as name:
+        for sig in SIGNALS:
+            rows.append(gameday_once(sig, Path(name)))
+            print(f"  {rows[-1]}", file=sys.stderr)
+    return rows
+
+
 # -- allow-list routes ------------------------------------------------------------------------
 
 
@@ -228,6 +341,17 @@ def markdown(figures: dict[str, Any]) -> str:
                 f"| {_seconds(row['load_stopped_seconds'])} | {row['runner_exit']} |"
             )
         lines.append("")
+    if figures.get("gameday_interrupts"):
+        lines += [
+            "| signal to `drillbit gameday run` (fault under load) | faults cleared after | load stopped after | stack and web UI stopped after | left running | exit |",
+            "|---|---|---|---|---|---|",
+        ]
+        for row in figures["gameday_interrupts"]:
+            lines.append(
+                f"| {row['signal']} | {_seconds(row['faults_cleared_seconds'])} | {_seconds(row['load_stopped_seconds'])} "
+                f"| {_seconds(row['stack_stopped_seconds'])} | {', '.join(row['left_running']) or 'nothing'} | {row['runner_exit']} |"
+            )
+        lines.append("")
     if figures.get("routes"):
         rows = figures["routes"]
         lines += ["| route to a refused target | tried | refused | leaked |", "|---|---|---|---|"]
@@ -243,12 +367,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--skip-interrupts", action="store_true")
     parser.add_argument("--skip-routes", action="store_true")
+    parser.add_argument("--skip-gameday", action="store_true")
     args = parser.parse_args(argv)
     figures: dict[str, Any] = {"measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "lease_seconds": 30}
     if not args.skip_routes:
         figures["routes"] = routes()
     if not args.skip_interrupts:
         figures["interrupts"] = interrupts()
+    if not args.skip_gameday:
+        figures["gameday_interrupts"] = gameday_interrupts()
     OUT.write_text(json.dumps(figures, indent=2) + "\n")
     print(markdown(figures))
     leaked = sum(r["leaked"] for r in figures.get("routes", []))
