@@ -120,6 +120,8 @@ CALLS: dict[str, Callable[[], object]] = {
     "fire_drill_inject": lambda: actions.fire_drill_inject(REFUSED, "1", "x", secrets=SECRETS),
     "checkout_error_rate": lambda: probes.checkout_error_rate(REFUSED),
     "checkout_p95_seconds": lambda: probes.checkout_p95_seconds(REFUSED),
+    "service_error_rate": lambda: probes.service_error_rate(REFUSED, ["/items"]),
+    "service_p95_seconds": lambda: probes.service_p95_seconds(REFUSED, ["/items"]),
     "target_faults": lambda: probes.target_faults(REFUSED, secrets=SECRETS),
     "prometheus_query": lambda: probes.prometheus_query(REFUSED, "up"),
     "prometheus_error_rate": lambda: probes.prometheus_error_rate(REFUSED),
