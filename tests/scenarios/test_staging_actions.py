@@ -164,6 +164,9 @@ def restart_removes_what_toxiproxy_added(
     # What chaostoolkit-toxiproxy sends: a latency toxic, then the proxy disabled.
     toxiproxy.post("/proxies/gateway/toxics", json={"type": "latency", "attributes": {"latency": 800}}).raise_for_status()
     toxiproxy.post("/proxies/gateway", json={"enabled": False}).raise_for_status()
+    toxiproxy.put("/faults", json={"reset_probability": 0.5}).raise_for_status()  # drillbit's own route
+    unknown = toxiproxy.delete("/faults", params={"kinds": "latency,fire"})
+    assert unknown.status_code == 400 and "fire is not a fault kind" in unknown.text
     with pytest.raises(httpx.TransportError):
         httpx.get(f"{proxy_url}/items", trust_env=False, timeout=5)
     allow = AllowList.with_extra([])
@@ -176,6 +179,7 @@ def restart_removes_what_toxiproxy_added(
     assert done.outcome == "done", done.detail
     view = toxiproxy.get("/proxies/gateway").json()
     assert (view["enabled"], view["toxics"]) == (True, [])
+    assert toxiproxy.get("/faults").json()["reset_probability"] == 0.0
     answer = httpx.get(f"{proxy_url}/items", trust_env=False, timeout=5)
     assert answer.status_code == 200 and answer.elapsed.total_seconds() < 0.8  # the latency went too
     assert toxiproxy.get("/leases").json() == []  # nothing held any more
