@@ -84,7 +84,11 @@ def test_the_worked_example_pages_on_the_proxy_s_own_metrics_and_rolls_back(inve
         outcome = run_experiment(EXAMPLE, journal_path=tmp_path / "journal.json", env=env, recovery_timeout=RECOVERY_TIMEOUT_SECONDS)
         journal = json.loads(outcome.journal_path.read_text())
         assert journal["status"] == "completed", journal.get("run")
-        assert outcome.judgement.verdict.value == "passed", outcome.judgement.reasons
+        # Run alone, no team fixes it: the after-hypothesis runs with the 800 ms still in (the
+        # rollback comes after), so the latency probe must fail it, and only that probe.
+        assert outcome.judgement.verdict.value == "failed", outcome.judgement.reasons
+        assert outcome.judgement.reasons[0] == "the steady state did not hold after the method (items-p95-within-500ms)"
+        assert outcome.recovered  # and the rollback brought it back
         fired = next(r for r in journal["run"] if r["activity"]["name"] == "latency-burn-alert-fires")
         assert fired["status"] == "succeeded"
         # Prometheus counted the requests the proxy forwarded, under the user's service label.
