@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 # Debian packages the tests drive for real: the monitoring stack and a headless browser.
 SYSTEM_BINARIES := prometheus prometheus-alertmanager chromium
 
-.PHONY: install system-deps run test lint pytest bench mutation loadtest gameday staging staging-stop clean
+.PHONY: install system-deps run test lint pytest bench mutation loadtest gameday staging staging-stop clean chaos-safety
 
 install: $(STAMP)
 
@@ -65,6 +65,10 @@ bench: install
 	$(BIN)/python bench/bench_cli_startup.py
 	$(BIN)/python bench/bench_hostile_yaml.py
 	$(BIN)/python bench/bench_world.py
+
+# The closing note's interrupt and allow-list tables (a few minutes; not part of make test).
+chaos-safety: install system-deps
+	$(BIN)/python bench/chaos_safety.py
 
 gameday: install system-deps
 	$(BIN)/drillbit gameday run scenarios/experiments/latency-injection.yaml --autopilot textbook

@@ -34,7 +34,7 @@ from typing import Any
 
 from chaoslib import experiment as chaos_experiment  # type: ignore[import-untyped]
 from chaoslib.configuration import load_configuration  # type: ignore[import-untyped]
-from chaoslib.exceptions import ChaosException  # type: ignore[import-untyped]
+from chaoslib.exceptions import ChaosException, InterruptExecution  # type: ignore[import-untyped]
 from chaoslib.hypothesis import run_steady_state_hypothesis  # type: ignore[import-untyped]
 from chaoslib.loader import load_experiment  # type: ignore[import-untyped]
 from chaoslib.run import EventHandlerRegistry, RunEventHandler  # type: ignore[import-untyped]
@@ -186,6 +186,11 @@ class TimelineHandler(RunEventHandler):  # type: ignore[misc]
             self._sink(
                 ChaosEvent(kind=kind, at=self._clock(), name=name, status=status, detail=detail)
             )
+        except InterruptExecution as exc:
+            # SIGTERM or SIGHUP landed while the sink posted (Chaos Toolkit's handlers raise
+            # this in the main thread), and Chaos Toolkit's handler registry would swallow it
+            # (the run went on with the fault in): as an interrupt, the rollbacks run at once.
+            raise KeyboardInterrupt(str(exc)) from exc
         except Exception:
             self.failures += 1
             log.exception("drill timeline sink failed on %s event", kind)

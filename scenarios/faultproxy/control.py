@@ -21,7 +21,8 @@ Toxiproxy has no authentication; here every route but ``/healthz`` needs the adm
 either as ``Authorization: Bearer <token>`` or as a path prefix ``/key/<token>`` (so a
 ``toxiproxy_url`` of ``http://127.0.0.1:PORT/key/<token>`` lets the unchanged Toxiproxy
 client in). drillbit's own routes act on the stack's proxy (named ``gateway``):
-``GET/PUT/DELETE /faults`` (:class:`ProxyFaults`, ``?lease_seconds=``), ``GET /stats``,
+``GET/PUT/DELETE /faults`` (:class:`ProxyFaults`, ``?lease_seconds=``; ``DELETE
+/faults?kinds=latency,down`` clears only those kinds, on every proxy), ``GET /stats``,
 ``GET /leases`` and ``POST /leases`` (renew every fault's lease, :class:`LeaseRenewal`).
 """
 
@@ -38,7 +39,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import SecretStr
 
 from scenarios.bearer import bearer_guard
-from scenarios.faultproxy.model import ProxyFaults, ProxyStats
+from scenarios.faultproxy.model import FAULT_KINDS, ProxyFaults, ProxyStats
 from scenarios.faultproxy.registry import Conflict, NoSuchProxy, ProxyRegistry
 from scenarios.faultproxy.toxics import ProxyCreate, ProxyUpdate, ProxyView, Toxic, ToxicCreate
 from scenarios.lease import DEFAULT_LEASE_SECONDS, MAX_LEASE_SECONDS, LeaseRenewal
@@ -150,8 +151,11 @@ def _drillbit_router(registry: ProxyRegistry) -> APIRouter:
         return await _answer(registry.set_direct(DEFAULT_PROXY, faults, _now(), lease_seconds))
 
     @router.delete("/faults")
-    async def clear_faults() -> ProxyFaults:
-        await registry.reset(_now())
+    async def clear_faults(kinds: Annotated[str | None, Query(max_length=200)] = None) -> ProxyFaults:
+        if kinds is None:
+            await registry.reset(_now())
+        else:
+            await _answer(registry.clear_kinds(_kinds(kinds), _now()))
         return await _answer(_entry_faults(registry))
 
     @router.get("/stats")
@@ -171,6 +175,15 @@ def _drillbit_router(registry: ProxyRegistry) -> APIRouter:
         return {name: lease.model_dump(mode="json") for name, lease in renewed.items()}
 
     return router
+
+
+def _kinds(text: str) -> list[str]:
+    """``latency,down`` into its kinds; an unknown one is a 400 with the known ones."""
+    kinds = [k.strip() for k in text.split(",") if k.strip()]
+    unknown = [k for k in kinds if k not in FAULT_KINDS]
+    if unknown or not kinds:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, detail=f"kinds: {unknown[0] if unknown else 'none'} is not a fault kind (known: {', '.join(FAULT_KINDS)})")
+    return kinds
 
 
 async def _entry_faults(registry: ProxyRegistry) -> ProxyFaults:

@@ -15,13 +15,20 @@ where a caller feels them:
 ========================== ===============================================================
 
 Changes apply at once, to open connections too (except ``reset_probability``: new ones only).
+
+The faults come in five *kinds*, named as Toxiproxy names them (:data:`FAULT_KINDS`): the
+toxic types ``latency``, ``bandwidth``, ``timeout`` (blackhole), ``reset_peer``, and ``down``
+(a disabled proxy); :func:`without_kinds` clears some kinds and keeps the rest.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
+    "FAULT_KINDS",
     "MAX_CHUNK",
     "ProxyFaults",
     "ProxyStats",
@@ -29,6 +36,7 @@ __all__ = [
     "chunk_size",
     "pacing_delay",
     "should_reset",
+    "without_kinds",
 ]
 
 #: The largest chunk read at once when the bandwidth is not limited.
@@ -56,6 +64,26 @@ class ProxyFaults(BaseModel):
             for name, value in self.model_dump().items()
             if value != ProxyFaults.model_fields[name].default
         ]
+
+
+#: Each kind of fault (Toxiproxy's toxic types, and ``down``) and the settings that make it.
+FAULT_KINDS: dict[str, tuple[str, ...]] = {
+    "latency": ("latency_ms", "jitter_ms"),
+    "bandwidth": ("bandwidth_bytes_per_s",),
+    "timeout": ("blackhole", "blackhole_close_ms"),
+    "reset_peer": ("reset_probability", "reset_after_ms"),
+    "down": ("down",),
+}
+
+
+def without_kinds(faults: ProxyFaults, kinds: Iterable[str]) -> ProxyFaults:
+    """``faults`` with every setting of ``kinds`` back to its default (ValueError: unknown)."""
+    cleared: dict[str, object] = {}
+    for kind in kinds:
+        if kind not in FAULT_KINDS:
+            raise ValueError(f"no fault kind {kind!r} (known: {', '.join(FAULT_KINDS)})")
+        cleared |= {name: ProxyFaults.model_fields[name].default for name in FAULT_KINDS[kind]}
+    return faults.model_copy(update=cleared)
 
 
 class ProxyStats(BaseModel):

@@ -4,6 +4,13 @@ Place it in front of any TCP service (``client → proxy → upstream``) and swi
 off while traffic flows. It listens on loopback only; its upstream must be on the allow-list.
 All decisions (how long to hold a chunk, whether to reset) are the pure functions of
 :mod:`scenarios.faultproxy.model`; this module only moves bytes and keeps counters.
+
+*Down* is Toxiproxy's disabled proxy: the listener is closed (new connections refused) and
+open connections are cut. A proxy that meters HTTP (``metrics``) cannot count a connection
+the kernel refuses, so an outage would be invisible to Prometheus; it therefore keeps its
+port open while down, reads each new connection's request for
+:data:`METERED_RESET_SECONDS`, counts it as a failed request (``502``) and resets it (TCP
+RST): the client still gets a failed connection, a reset instead of a refusal.
 """
 
 from __future__ import annotations
@@ -132,9 +139,9 @@ class FaultProxy:
         )
 
     async def start(self) -> None:
-        """Start listening (unless the faults say the upstream is down)."""
+        """Start listening (unless the faults say the upstream is down and nothing meters it)."""
         async with self._lock:
-            if not self._faults.down:
+            if self._listens_when(self._faults):
                 await self._listen()
 
     async def stop(self) -> None:
@@ -144,14 +151,22 @@ class FaultProxy:
         await self._drain_tasks()
 
     async def set_faults(self, faults: ProxyFaults) -> ProxyFaults:
-        """Apply ``faults`` now; going down closes the port, coming back reopens it."""
+        """Apply ``faults`` now; going down cuts open connections and closes the port (a
+        metering proxy keeps it open to count the attempts), coming back reopens it."""
         async with self._lock:
+            going_down = faults.down and not self._faults.down
             self._faults = faults
-            if faults.down:
+            if not self._listens_when(faults):
                 await self._unlisten()
-            elif self._server is None:
-                await self._listen()
+            else:
+                if going_down:
+                    self._cut_open_connections()
+                if self._server is None:
+                    await self._listen()
         return faults
+
+    def _listens_when(self, faults: ProxyFaults) -> bool:
+        return not faults.down or self._metrics is not None
 
     async def _listen(self) -> None:
         self._server = await asyncio.start_server(
@@ -165,11 +180,14 @@ class FaultProxy:
             server.close()
         # Reset before waiting: since Python 3.12, wait_closed() also waits for every open
         # connection, so it would never return while clients are still attached.
+        self._cut_open_connections()
+        if server is not None:
+            await server.wait_closed()
+
+    def _cut_open_connections(self) -> None:
         for connection in list(self._counters.open):
             connection.reset()
             self._counters.resets += 1
-        if server is not None:
-            await server.wait_closed()
 
     async def _drain_tasks(self) -> None:
         if self._tasks:
@@ -197,6 +215,12 @@ class FaultProxy:
 
     async def _serve(self, connection: _Connection, reader: asyncio.StreamReader) -> None:
         faults = self._faults
+        if faults.down and connection.meter is not None:
+            # Down, but metered: count the attempt as a failed request, then refuse it.
+            await self._meter_briefly(reader, connection.meter, METERED_RESET_SECONDS)
+            self._counters.resets += 1
+            connection.reset()
+            return
         if should_reset(faults, self._rng.random()):
             wait = faults.reset_after_ms / 1000.0
             if connection.meter is not None:

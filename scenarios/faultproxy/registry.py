@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from scenarios.allowlist import AllowList, is_loopback_host
 from scenarios.faultproxy.httpmeter import HttpMetrics
-from scenarios.faultproxy.model import ProxyFaults
+from scenarios.faultproxy.model import ProxyFaults, without_kinds
 from scenarios.faultproxy.proxy import FaultProxy
 from scenarios.faultproxy.toxics import (
     ProxyCreate,
@@ -202,6 +203,17 @@ class ProxyRegistry:
         async with self._lock:
             for entry in self._entries.values():
                 await self._clear(entry, now)
+
+    async def clear_kinds(self, kinds: Sequence[str], now: datetime) -> None:
+        """Clear only these kinds of fault (:data:`FAULT_KINDS`) on every proxy: their toxics
+        removed, their ``/faults`` settings reset, a disabled proxy enabled for ``down``."""
+        async with self._lock:
+            for entry in self._entries.values():
+                entry.direct = without_kinds(entry.direct, kinds)
+                entry.toxics = {n: t for n, t in entry.toxics.items() if t.type not in kinds}
+                if "down" in kinds:
+                    entry.enabled = True
+                await self._apply(entry, now)
 
     async def renew(self, now: datetime, seconds: float) -> dict[str, Lease]:
         """Extend every lease held (the running experiment calls this)."""

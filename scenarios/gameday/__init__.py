@@ -39,6 +39,7 @@ module             step
                    ``charts``: SVG charts and sparklines
 ``realops``        the catalog's operations carried out on the staging target
 ``bridge``         the room's ``operate`` actions carried out there, as their makers
+``proxyops``       own staging: the catalog mapped onto the fault proxy (``team_actions``)
 ``series``         the steady-state probe series and Locust's history
 ``fixwindow``      the run's event handler: records the series, holds the rollback for the fix
 ``scoring``        validity (no real alert: invalid) and mitigation judged on the real system;

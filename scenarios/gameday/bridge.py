@@ -4,8 +4,11 @@ A person in the game day's room uses the room's generic ``operate`` action (roll
 toggle a flag...); :class:`OperateBridge` reads the room's log (facilitator key) and carries
 every new ``operated`` record out on the staging system through
 :class:`~scenarios.gameday.realops.RealSystem`, as that person. What the target cannot do is
-kept as refused, so the report shows every move and what it did to the real system. It polls
-(bounded waits) in a thread for the life of the experiment; :meth:`pump` is one poll.
+kept as refused, so the report shows every move and what it did to the real system. The
+room hears the outcome as a log line from the staging system (:func:`room_line`): done,
+failed, or refused with the reason (nothing was sent); never the fault it cleared, which is
+the drill's truth. It polls (bounded waits) in a thread for the life of the experiment;
+:meth:`pump` is one poll.
 """
 
 from __future__ import annotations
@@ -17,12 +20,21 @@ from collections.abc import Callable
 from pydantic import SecretStr
 
 from playbook.errors import RunFailed
-from scenarios.gameday.realops import RealSystem
-from scenarios.room.drillapi import DrillApi
+from scenarios.gameday.realops import RealAction, RealSystem
+from scenarios.room.drillapi import DrillApi, InjectRequest
 
-__all__ = ["OperateBridge"]
+__all__ = ["OperateBridge", "room_line"]
 
 log = logging.getLogger("drillbit.scenarios.gameday")
+
+
+def room_line(done: RealAction) -> tuple[str, str]:
+    """(log line, level) the room sees for an operation on the real system."""
+    if done.outcome == "refused":
+        return f"staging refused {done.actor}'s {done.label} (nothing was sent): {done.detail}"[:500], "warning"
+    if done.outcome == "failed":
+        return f"{done.actor}'s {done.label} failed on staging", "error"
+    return f"{done.actor}'s {done.label}: carried out on staging", "info"
 
 
 class OperateBridge:
@@ -64,8 +76,17 @@ class OperateBridge:
             operation = (record.get("data") or {}).get("operation") or {}
             done = self._system.carry_out(operation, str(record.get("actor") or "someone"))
             self._say(f"  {done.actor}'s {done.label} on the real system: {done.outcome}" + (f" ({done.detail})" if done.detail else ""))
+            self._tell_the_room(done)
             count += 1
         return count
+
+    def _tell_the_room(self, done: RealAction) -> None:
+        line, level = room_line(done)
+        detail = {"type": "log", "service": self._system.service, "level": level, "line": line}
+        try:
+            self._api.fire_inject(self._room, InjectRequest(inject="staging-operation", detail=detail), token=self._key)
+        except RunFailed as exc:
+            log.warning("telling the room about %s failed: %s", done.label, exc)
 
     def _run(self) -> None:
         while not self._stop.wait(self._poll):

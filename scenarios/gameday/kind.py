@@ -4,7 +4,8 @@
 the target's service (``checkout`` for the bundled target, ``--service`` for your own), the
 services the team may act on, and the faults its method injects, each with the service it
 hurts and its cause category (the truth the team's diagnosis is judged against), and the
-operations that undo them (``realops.fixes_for``: the scripted team's truth):
+operations that undo them (``realops.fixes_for``, on own staging ``proxyops.proxy_fixes``: the
+scripted team's truth):
 
 ==================================  ====================  =============================
 method activity                     service               category
@@ -31,6 +32,7 @@ from typing import Any
 from drills.gameday import GameDayFault, GameDaySpec
 from drills.world.ops import Operation
 from drills.world.spec import Category
+from scenarios.gameday.proxyops import proxy_fixes, team_actions
 from scenarios.gameday.realops import fixes_for
 from scenarios.target.faults import Faults
 
@@ -74,6 +76,14 @@ def gameday_faults(experiment: Mapping[str, Any], service: str, *, own_target: b
     return faults
 
 
+def _remedies(experiment: Mapping[str, Any], service: str, *, own_target: bool) -> list[dict[str, Any]]:
+    """On own staging the proxy's faults are undone as the experiment's ``team_actions`` say
+    (``proxyops``); on the bundled target, by its admin API (``realops``)."""
+    if own_target:
+        return proxy_fixes(experiment, service, team_actions(experiment))
+    return fixes_for(experiment, service)
+
+
 def gameday_spec(experiment: Mapping[str, Any], *, service: str, own_target: bool,
                  briefing_from: str | None) -> GameDaySpec:
     """The room's spec for ``experiment`` on the target ``service``."""
@@ -85,6 +95,6 @@ def gameday_spec(experiment: Mapping[str, Any], *, service: str, own_target: boo
         service=service,
         services=services,
         faults=tuple(faults),
-        remedies=tuple(Operation.model_validate(op) for op in fixes_for(experiment, service)),
+        remedies=tuple(Operation.model_validate(op) for op in _remedies(experiment, service, own_target=own_target)),
         briefing_from=briefing_from,
     )

@@ -32,6 +32,7 @@ from scenarios.chaosrun import (
     read_env_file,
 )
 from scenarios.faultstate import fault_status, firing_alerts
+from scenarios.gameday.proxyops import team_actions
 from scenarios.procs import is_running
 from scenarios.room.drillapi import (
     ALERTMANAGER_RECEIVER_ROUTE,
@@ -206,6 +207,7 @@ def check(options: GameDayOptions) -> Checked:
         raise InvalidDefinition(str(exc), source=str(path)) from exc
     try:
         stop_probes(experiment)  # the stop conditions' syntax, before anything starts
+        team_actions(experiment)  # and the team actions' (own staging)
     except InvalidDefinition as exc:
         raise InvalidDefinition(exc.message, source=str(path), field=exc.field) from None
     stack = stack_if_up(options.stack_dir)

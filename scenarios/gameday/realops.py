@@ -23,7 +23,8 @@ anything else                       refused, nothing sent (the target cannot sca
 :func:`request_for` is the pure mapping; :class:`RealSystem` sends (allow-list first) and keeps
 every :class:`RealAction`, refused ones included, with its wall-clock time: the report's
 "team's actions" and the score's "after which action". :func:`fixes_for` is what the scripted
-team reads as its truth: the operations that undo the experiment's faults.
+team reads as its truth: the operations that undo the experiment's faults. On own staging the
+same catalog lands on the fault proxy instead (:mod:`scenarios.gameday.proxyops`, a subclass).
 """
 
 from __future__ import annotations
@@ -153,16 +154,7 @@ class RealSystem:
         fields = {k: v for k, v in op.items() if v is not None and k != "type"}
         outcome: Literal["done", "refused", "failed"] = "done"
         try:
-            method, path, body = request_for(fields, self.service)
-            started = self._start_if_down() if fields.get("verb") == "restart" else None
-            answer = started or call(
-                method,
-                self.target_url + path,
-                allow=self._allow,
-                token=self._token.get_secret_value(),
-                body=body,
-            )
-            detail = _summary(answer)
+            detail = self._perform(fields)
         except Unsupported as exc:
             outcome, detail = "refused", str(exc)
         except (RunFailed, ValueError) as exc:
@@ -175,6 +167,23 @@ class RealSystem:
             self.actions.append(action)
         return action
 
+    def fixes_for(self, experiment: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """The operations that undo the experiment's faults on this system (module doc)."""
+        return fixes_for(experiment, self.service)
+
+    def _perform(self, fields: Mapping[str, Any]) -> str:
+        """Send what carries ``fields`` out; a summary of the answer. :class:`Unsupported`
+        before anything is sent when this system cannot do it."""
+        method, path, body = request_for(fields, self.service)
+        started = self._start_if_down() if fields.get("verb") == "restart" else None
+        answer = started or call(
+            method,
+            self.target_url + path,
+            allow=self._allow,
+            token=self._token.get_secret_value(),
+            body=body,
+        )
+        return _summary(answer)
 
     def _start_if_down(self) -> dict[str, Any] | None:
         """A restart of a process that is not running (it crashed): the stack starts it again

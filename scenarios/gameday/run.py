@@ -48,7 +48,8 @@ from scenarios.gameday.processes import (
     wait_for_monitoring,
     web_ui,
 )
-from scenarios.gameday.realops import RealSystem, fixes_for
+from scenarios.gameday.proxyops import own_staging_system
+from scenarios.gameday.realops import RealSystem
 from scenarios.gameday.report import (
     GameDayReport,
     fault_time,
@@ -193,7 +194,9 @@ def _bring_up_stack(game: _Game) -> None:
 
 def _real_system(game: _Game, state: StackState) -> RealSystem | None:
     """The staging target as the team operates it (its admin token from the stack's file);
-    None for a target without the bundled target's admin API (own staging: no token file)."""
+    on own staging, the fault proxy the catalog is mapped onto (``proxyops``)."""
+    if state.own_target is not None:
+        return own_staging_system(state, game.checked.allow, game.checked.experiment)
     token_file = state.target_admin_token_file
     if token_file is None or not token_file.is_file():
         return None
@@ -216,7 +219,7 @@ def _join_team(game: _Game) -> None:
         playbook=checked.playbook,
         # A game-day room's team operates through the room: the bridge carries it out.
         real=None if game.real is None or game.spec is not None else RealPlay(
-            game.real, tuple(fixes_for(checked.experiment, game.real.service))),
+            game.real, tuple(game.real.fixes_for(checked.experiment))),
     )
     team.join()
     thread = game.team_thread = threading.Thread(

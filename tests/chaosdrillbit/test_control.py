@@ -146,13 +146,22 @@ def experiment(spec: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def run_route(name: str, recorder_port: int, allowed: Allowed, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
-    monkeypatch.setenv("DRILLBIT_CHAOS_ALLOW", f"127.0.0.1:{allowed.port},exec:/usr/bin/true")
+def route_env(name: str, recorder_port: int, allowed_port: int) -> dict[str, str | None]:
+    """The environment a route runs in (None: unset): the operator allows only the allowed
+    server and ``true``; the environment-proxy route points the proxy at the recorder."""
+    env: dict[str, str | None] = {"DRILLBIT_CHAOS_ALLOW": f"127.0.0.1:{allowed_port},exec:/usr/bin/true"}
     if "proxy" in name:
-        for variable in ("HTTP_PROXY", "http_proxy"):
-            monkeypatch.setenv(variable, f"http://127.0.0.1:{recorder_port}")
-        monkeypatch.delenv("NO_PROXY", raising=False)
-        monkeypatch.delenv("no_proxy", raising=False)
+        env |= {"HTTP_PROXY": f"http://127.0.0.1:{recorder_port}", "http_proxy": f"http://127.0.0.1:{recorder_port}"}
+        env |= {"NO_PROXY": None, "no_proxy": None}
+    return env
+
+
+def run_route(name: str, recorder_port: int, allowed: Allowed, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    for variable, value in route_env(name, recorder_port, allowed.port).items():
+        if value is None:
+            monkeypatch.delenv(variable, raising=False)
+        else:
+            monkeypatch.setenv(variable, value)
     journal: dict[str, Any] = run_experiment(experiment(ROUTES[name](recorder_port, allowed.port)))
     return journal
 

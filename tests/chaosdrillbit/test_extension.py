@@ -17,6 +17,7 @@ from click.testing import CliRunner, Result
 
 from chaosdrillbit import actions, discover, load_exported_activities, probes
 from chaosdrillbit.guard import UnexpectedStatus
+from chaosdrillbit.stops import stop_probes
 from playbook.errors import InvalidDefinition
 from scenarios.allowlist import TargetNotAllowed
 from scenarios.chaosrun import experiment_paths, load_checked_experiment
@@ -67,11 +68,14 @@ def test_every_experiment_passes_chaos_toolkit_validation_without_a_var_file(pat
 
 @pytest.mark.parametrize("path", experiment_paths(), ids=lambda p: p.stem)
 def test_every_experiment_declares_the_safeguard_first_and_its_stop_conditions(path: Path) -> None:
-    controls = yaml.safe_load(path.read_text())["controls"]
-    assert controls[0] == {"name": "drillbit-safeguard", "provider": {"type": "python", "module": "chaosdrillbit.control"}}
-    stops = controls[1]["provider"]
-    assert stops["module"] == "chaosaddons.controls.safeguards"
-    assert stops["arguments"]["probes"][0]["provider"]["func"] == "halt_requested"
+    experiment = yaml.safe_load(path.read_text())
+    assert experiment["controls"] == [
+        {"name": "drillbit-safeguard", "provider": {"type": "python", "module": "chaosdrillbit.control"}}
+    ]  # the stop conditions are the extension's, not raw safeguard probes
+    conditions = stop_probes(experiment)
+    assert "halted-from-the-drill-room-or-chaos-halt" in [p["name"] for p in conditions]
+    halt = next(p for p in conditions if p["name"] == "halted-from-the-drill-room-or-chaos-halt")
+    assert (halt["provider"]["func"], halt["tolerance"], halt["frequency"]) == ("halt_requested", False, 1.0)
 
 
 def funcs(activities: list[dict[str, Any]]) -> list[str]:
@@ -116,6 +120,8 @@ CALLS: dict[str, Callable[[], object]] = {
     "fire_drill_inject": lambda: actions.fire_drill_inject(REFUSED, "1", "x", secrets=SECRETS),
     "checkout_error_rate": lambda: probes.checkout_error_rate(REFUSED),
     "checkout_p95_seconds": lambda: probes.checkout_p95_seconds(REFUSED),
+    "service_error_rate": lambda: probes.service_error_rate(REFUSED, ["/items"]),
+    "service_p95_seconds": lambda: probes.service_p95_seconds(REFUSED, ["/items"]),
     "target_faults": lambda: probes.target_faults(REFUSED, secrets=SECRETS),
     "prometheus_query": lambda: probes.prometheus_query(REFUSED, "up"),
     "prometheus_error_rate": lambda: probes.prometheus_error_rate(REFUSED),

@@ -113,6 +113,13 @@ class ConnectionRecorder:
 
 @pytest.fixture
 def recorder() -> Iterator[ConnectionRecorder]:
+    with connection_recorder() as rec:
+        yield rec
+
+
+@contextlib.contextmanager
+def connection_recorder() -> Iterator[ConnectionRecorder]:
+    """A :class:`ConnectionRecorder` accepting in a thread (the fixture, and bench/chaos_safety.py)."""
     server = socket.create_server(("127.0.0.1", 0))
     server.settimeout(0.05)
     rec = ConnectionRecorder(port=server.getsockname()[1])

@@ -9,6 +9,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from chaoslib.exceptions import InterruptExecution
+from chaoslib.run import EventHandlerRegistry
 
 from chaosdrillbit import actions, probes
 from playbook.errors import RunFailed
@@ -64,6 +66,23 @@ def test_a_failing_timeline_sink_is_logged_and_never_breaks_the_run(
     with caplog.at_level(logging.ERROR, logger="drillbit.scenarios"):
         handler.start_method({"title": "t"})
     assert "drill timeline sink failed on method_started event" in caplog.text
+
+
+def test_a_signal_that_lands_while_the_sink_posts_still_interrupts_the_run() -> None:
+    """Chaos Toolkit's SIGTERM handler (and drillbit-safeguard's SIGHUP one) raise
+    InterruptExecution wherever the main thread is, a sink's HTTP post included; Chaos
+    Toolkit's handler registry swallows every Exception a handler raises (chaoslib/run.py),
+    so it must leave the handler as an interrupt the run stops on (rollbacks run)."""
+
+    def interrupted(event: ChaosEvent) -> None:
+        raise InterruptExecution("SIGTERM signal received")
+
+    handler = TimelineHandler(interrupted, clock=lambda: datetime(2026, 1, 1, tzinfo=UTC))
+    registry = EventHandlerRegistry()
+    registry.register(handler)
+    with pytest.raises(KeyboardInterrupt, match="SIGTERM"):
+        registry.start_method({"title": "t"})
+    assert handler.failures == 0
 
 
 def test_experiments_are_run_from_the_main_thread_only(tmp_path: Path) -> None:

@@ -172,3 +172,45 @@ def test_the_proxy_meters_real_exchanges_including_its_injected_latency() -> Non
     assert count(metrics, "GET", "200") == 2
     assert bucket(metrics, "GET", "0.25") == 0  # each waited at least the 300 ms
     assert bucket(metrics, "GET", "+Inf") == 2
+
+
+def test_a_metered_proxy_that_is_down_fails_every_attempt_and_counts_it_as_a_502() -> None:
+    """Toxiproxy's disabled proxy refuses connections, which nothing could count; metered,
+    the port stays open: each attempt is read, counted as a failed request and reset."""
+
+    async def attempt(port: int) -> bytes:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(GET)
+        await writer.drain()
+        try:
+            return await asyncio.wait_for(reader.read(100), timeout=5)
+        finally:
+            writer.close()
+
+    async def scenario() -> tuple[HttpMetrics, list[object], int]:
+        async def upstream(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            while await reader.readuntil(b"\r\n\r\n"):
+                writer.write(OK)
+                await writer.drain()
+
+        server = await asyncio.start_server(upstream, "127.0.0.1", 0)
+        metrics = HttpMetrics("shop")
+        proxy = FaultProxy(upstream_host="127.0.0.1", upstream_port=server.sockets[0].getsockname()[1], metrics=metrics)
+        await proxy.start()
+        await proxy.set_faults(ProxyFaults(down=True))
+        outcomes: list[object] = []
+        for _ in range(3):
+            try:
+                outcomes.append(await attempt(proxy.port))
+            except ConnectionError as exc:
+                outcomes.append(type(exc))
+        await proxy.set_faults(ProxyFaults())
+        answered = len(await attempt(proxy.port))
+        await proxy.stop()
+        server.close()
+        return metrics, outcomes, answered
+
+    metrics, outcomes, answered = asyncio.run(scenario())
+    assert outcomes == [ConnectionResetError] * 3  # no byte of a response while down
+    assert count(metrics, "GET", "502") == 3
+    assert answered == len(OK) and count(metrics, "GET", "200") == 1

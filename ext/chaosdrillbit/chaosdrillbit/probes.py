@@ -40,6 +40,8 @@ __all__ = [
     "prometheus_error_rate",
     "prometheus_p95_seconds",
     "prometheus_query",
+    "service_error_rate",
+    "service_p95_seconds",
     "target_faults",
     "wait_for_alert",
     "wait_for_routed_alert",
@@ -54,36 +56,26 @@ def _percentile(sorted_values: list[float], share: float) -> float:
     return sorted_values[rank - 1]
 
 
-def _sample(
-    target_url: str, requests: int, concurrency: int, timeout: float
+Outcome = tuple[bool, float]  # (as expected, seconds)
+
+
+def _timed(outcomes: list[Outcome], send: Callable[[], httpx.Response], ok: Callable[[int], bool]) -> httpx.Response | None:
+    """Send one request, recording whether its status was ``ok`` and how long it took; a
+    request that never got an answer (refused, reset, timed out) is a failure."""
+    started = time.perf_counter()
+    try:
+        response = send()
+    except httpx.HTTPError:
+        outcomes.append((False, time.perf_counter() - started))
+        return None
+    outcomes.append((ok(response.status_code), time.perf_counter() - started))
+    return response
+
+
+def _burst(
+    step: Callable[[httpx.Client, int], list[Outcome]], requests: int, concurrency: int, timeout: float
 ) -> tuple[int, int, list[float]]:
-    """Send ``requests`` checkout requests; return (sent, failed, sorted latencies)."""
-    base = target_url.rstrip("/")
-
-    def step(client: httpx.Client, index: int) -> list[tuple[bool, float]]:
-        outcomes: list[tuple[bool, float]] = []
-
-        def timed(send: Callable[[], httpx.Response], ok: int) -> httpx.Response | None:
-            started = time.perf_counter()
-            try:
-                response = send()
-            except httpx.HTTPError:
-                outcomes.append((False, time.perf_counter() - started))
-                return None
-            outcomes.append((response.status_code == ok, time.perf_counter() - started))
-            return response
-
-        if index % 3 == 0:
-            timed(lambda: client.get(f"{base}/orders", params={"limit": "5"}), 200)
-            return outcomes
-        order = timed(
-            lambda: client.post(f"{base}/orders", json={"item": "probe", "amount_cents": 100}), 201
-        )
-        if index % 3 == 2 and order is not None and order.status_code == 201:
-            order_id = order.json()["id"]
-            timed(lambda: client.post(f"{base}/payments", json={"order_id": order_id}), 201)
-        return outcomes
-
+    """Run ``step`` ``requests`` times, ``concurrency`` at once; (sent, failed, sorted latencies)."""
     with (
         httpx.Client(
             trust_env=False,
@@ -98,6 +90,73 @@ def _sample(
         ]
     failed = sum(1 for ok, _ in results if not ok)
     return len(results), failed, sorted(seconds for _, seconds in results)
+
+
+def _sample(
+    target_url: str, requests: int, concurrency: int, timeout: float
+) -> tuple[int, int, list[float]]:
+    """Send ``requests`` checkout requests; return (sent, failed, sorted latencies)."""
+    base = target_url.rstrip("/")
+
+    def step(client: httpx.Client, index: int) -> list[Outcome]:
+        outcomes: list[Outcome] = []
+        if index % 3 == 0:
+            _timed(outcomes, lambda: client.get(f"{base}/orders", params={"limit": "5"}), lambda s: s == 200)
+            return outcomes
+        order = _timed(
+            outcomes, lambda: client.post(f"{base}/orders", json={"item": "probe", "amount_cents": 100}), lambda s: s == 201
+        )
+        if index % 3 == 2 and order is not None and order.status_code == 201:
+            order_id = order.json()["id"]
+            _timed(outcomes, lambda: client.post(f"{base}/payments", json={"order_id": order_id}), lambda s: s == 201)
+        return outcomes
+
+    return _burst(step, requests, concurrency, timeout)
+
+
+def _sample_gets(
+    target_url: str, paths: list[str], requests: int, concurrency: int, timeout: float
+) -> tuple[int, int, list[float]]:
+    """GET ``paths`` in turn, ``requests`` in all; a status of 400 or more is a failure."""
+    base = target_url.rstrip("/")
+    if not paths or not all(isinstance(p, str) and p.startswith("/") for p in paths):
+        raise RunFailed(f"paths must be a list of absolute paths (/items), not {paths!r}")
+
+    def step(client: httpx.Client, index: int) -> list[Outcome]:
+        outcomes: list[Outcome] = []
+        _timed(outcomes, lambda: client.get(base + paths[index % len(paths)]), lambda s: s < 400)
+        return outcomes
+
+    return _burst(step, requests, concurrency, timeout)
+
+
+def service_error_rate(
+    target_url: str,
+    paths: list[str] | None = None,
+    requests: int = 20,
+    concurrency: int = 10,
+    timeout_seconds: float = 5.0,
+    configuration: Configuration | None = None,
+) -> float:
+    """Share (0..1) of a burst of GETs of ``paths`` (default ``/``) that failed, as a user
+    sees it: any HTTP service (own staging)."""
+    guarded(configuration, target_url)
+    sent, failed, _ = _sample_gets(target_url, paths or ["/"], requests, concurrency, timeout_seconds)
+    return failed / sent if sent else 1.0
+
+
+def service_p95_seconds(
+    target_url: str,
+    paths: list[str] | None = None,
+    requests: int = 20,
+    concurrency: int = 10,
+    timeout_seconds: float = 5.0,
+    configuration: Configuration | None = None,
+) -> float:
+    """p95 latency (seconds) of a burst of GETs of ``paths``, failures included."""
+    guarded(configuration, target_url)
+    _, _, latencies = _sample_gets(target_url, paths or ["/"], requests, concurrency, timeout_seconds)
+    return _percentile(latencies, 0.95)
 
 
 def checkout_error_rate(
