@@ -10,5 +10,5 @@ from pathlib import Path
 
 __all__ = ["EXPERIMENT"]
 
-#: The worked example's experiment (800 ms of proxy latency in front of the inventory API).
+#: The worked example's experiment (2.5 s of proxy latency in front of the inventory API).
 EXPERIMENT = Path(__file__).with_name("inventory-latency.yaml")

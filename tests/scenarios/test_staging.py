@@ -3,7 +3,7 @@
 The worked example of scenarios/README.md, end to end: the stdlib inventory API (not the
 checkout target), ``start_stack(own_target=...)`` (the real fault proxy counting HTTP
 requests, the bundled Prometheus and Alertmanager with burn-rate rules generated for it), and
-the example experiment run by Chaos Toolkit: 800 ms of proxy latency must fire
+the example experiment run by Chaos Toolkit: 2.5 s of proxy latency must fire
 ``InventoryHighLatencyBudgetBurn`` and route it to the drill receiver; the rollback clears it.
 """
 
@@ -84,7 +84,7 @@ def test_the_worked_example_pages_on_the_proxy_s_own_metrics_and_rolls_back(inve
         outcome = run_experiment(EXAMPLE, journal_path=tmp_path / "journal.json", env=env, recovery_timeout=RECOVERY_TIMEOUT_SECONDS)
         journal = json.loads(outcome.journal_path.read_text())
         assert journal["status"] == "completed", journal.get("run")
-        # Run alone, no team fixes it: the after-hypothesis runs with the 800 ms still in (the
+        # Run alone, no team fixes it: the after-hypothesis runs with the 2.5 s still in (the
         # rollback comes after), so the latency probe must fail it, and only that probe.
         assert outcome.judgement.verdict.value == "failed", outcome.judgement.reasons
         assert outcome.judgement.reasons[0] == "the steady state did not hold after the method (items-p95-within-500ms)"
