@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 # Debian packages the tests drive for real: the monitoring stack and a headless browser.
 SYSTEM_BINARIES := prometheus prometheus-alertmanager chromium
 
-.PHONY: install system-deps run test lint pytest bench mutation loadtest gameday staging staging-stop clean chaos-safety
+.PHONY: install system-deps run test lint pytest bench compiled mutation loadtest gameday staging staging-stop clean chaos-safety
 
 install: $(STAMP)
 
@@ -38,8 +38,9 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
+# The tests (and coverage, and mutants) run the pure-Python simulator, never a mypyc build.
 pytest: install system-deps
-	$(BIN)/pytest -q -p no:locust
+	DRILLBIT_SIMULATOR_COMPILED=0 $(BIN)/pytest -q -p no:locust
 
 test: lint pytest
 
@@ -51,7 +52,7 @@ MUTANTS ?= playbook.* simulator.stats.* simulator.grouping.* drills.scoring.*
 MUTATION_JOBS ?= 2
 mutation: install
 	rm -rf mutants
-	nice -n 15 $(BIN)/mutmut run --max-children $(MUTATION_JOBS) $(foreach m,$(MUTANTS),'$(m)')
+	DRILLBIT_SIMULATOR_COMPILED=0 nice -n 15 $(BIN)/mutmut run --max-children $(MUTATION_JOBS) $(foreach m,$(MUTANTS),'$(m)')
 	$(BIN)/mutmut export-cicd-stats
 	cat mutants/mutmut-cicd-stats.json
 	$(BIN)/python bench/mutation_figures.py --equivalent docs/mutation.md
@@ -59,8 +60,14 @@ mutation: install
 loadtest: install
 	$(BIN)/python -m webui.load
 
+# The simulator's hot modules compiled with mypyc into build/compiled/<digest of the sources>/
+# (needs a C compiler); the simulator uses them only while the digest matches, and never
+# with DRILLBIT_SIMULATOR_COMPILED=0. Rebuilds only when the sources changed.
+compiled: install
+	$(BIN)/python bench/build_compiled.py
+
 # Each benchmark merges its own key into bench/results.json.
-bench: install
+bench: install compiled
 	$(BIN)/python bench/bench_simulator.py
 	$(BIN)/python bench/bench_cli_startup.py
 	$(BIN)/python bench/bench_hostile_yaml.py
@@ -80,4 +87,4 @@ staging-stop: install
 	$(BIN)/python -m scenarios.stack down
 
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis mutants
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis mutants build/compiled

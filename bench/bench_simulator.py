@@ -20,6 +20,8 @@ time (``time.process_time``) in the same run, so a busy shared machine slows bot
   that only changes an escalation delay), from :func:`simulator.crn.check_crn`: the share of
   matched (incident, rule, person) acknowledgements with identical delays (target: at least
   90%) and the paired / unpaired standard deviation of each headline difference;
+* ``simulator``: whether the simulator ran compiled (mypyc, ``make compiled``, with the
+  build's digest) or pure Python, and why (:mod:`simulator.accelerator`);
 * ``load_average_1min``: the machine's load at the start and the end (a shared machine's
   other work inflates CPU times too, through caches and shared cores).
 
@@ -45,6 +47,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from simulator import load_study, run_study  # noqa: E402 - after the path set-up
+from simulator.accelerator import status  # noqa: E402
 from simulator.crn import check_crn  # noqa: E402
 from simulator.study import Study  # noqa: E402
 
@@ -166,9 +169,11 @@ def main() -> None:
         "scaling_runs": "baseline only, 4 replications, 1 core",
         "crn": crn.as_dict(),
         "load_average_1min": [round(load_before, 2), round(os.getloadavg()[0], 2)],
+        "simulator": status().describe().removeprefix("simulator: "),
         "python": platform.python_version(),
         "machine": platform.machine(),
     }
+    print(status().describe())
     print(f"simulated alerts per CPU second (reference study, 1 core): {ours:,.0f}")
     print(f"bare SimPy M/M/c customers per CPU second (same run, 1 core): {simpy_rate:,.0f}")
     print(f"CPU per alert / CPU per SimPy customer: {ratio:.2f}  (target <= 1.5)")

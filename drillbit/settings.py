@@ -130,6 +130,13 @@ class Settings(BaseModel):
         description="study runs at once (default: one per core); later runs queue, with their position shown",
     )
     study_workers: int = Field(default=1, ge=1, description="worker processes per study run")
+    simulator_compiled: bool = Field(
+        default=True,
+        description=(
+            "run the simulator's mypyc build (make compiled) when its digest matches the sources; "
+            "0: always the pure Python (read by simulator/accelerator.py at import)"
+        ),
+    )
     max_rooms: int = Field(default=100, ge=1, description="open (not ended) drill rooms per server")
     max_events: int = Field(default=5000, ge=10, description="events per drill room (actions and injects refused past it)")
     max_text: int = Field(

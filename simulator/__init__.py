@@ -10,7 +10,16 @@ A notebook user needs three calls::
     result.dataframe()     # long-form pandas DataFrame, if pandas is installed
 
 See simulator/README.md for the model, the study file and every output.
+
+The hot modules load compiled (mypyc) when ``make compiled`` built them from exactly these
+sources and ``DRILLBIT_SIMULATOR_COMPILED`` is not 0 (:mod:`simulator.accelerator`); this
+activation comes before every other simulator import.
 """
+
+# ruff: noqa: E402 - the accelerator goes first, the imports after it
+from simulator.accelerator import activate as _activate
+
+_activate(__path__)
 
 from simulator.aa import validate_aa
 from simulator.crn import check_crn

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from playbook.errors import RunFailed
+from simulator.accelerator import status
 from simulator.report import render_report
 from simulator.results import INCIDENT_CSV_COLUMNS, StudyResult
 from simulator.trace import example_incident
@@ -31,7 +32,11 @@ def write_outputs(
         }
         payload = result.to_dict()
         # How it ran (the only part that may differ between runs of the same seed).
-        payload["run"] = {"elapsed_seconds": result.elapsed_seconds, "workers": result.workers}
+        payload["run"] = {
+            "elapsed_seconds": result.elapsed_seconds,
+            "workers": result.workers,
+            "simulator": status().describe().removeprefix("simulator: "),
+        }
         payload["incidents_csv_replications"] = incident_replications or result.study.replications
         paths["results"].write_text(
             json.dumps(payload, indent=2, allow_nan=False) + "\n", encoding="utf-8"

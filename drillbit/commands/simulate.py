@@ -14,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from simulator.aa import AaRun, validate_aa
+from simulator.accelerator import status
 from simulator.crn import check_crn
 from simulator.mmc import validate_mmc
 from simulator.output import write_outputs
@@ -121,7 +122,7 @@ def simulate(
     _print_summary(result)
     err.print(
         f"{result.total_alerts:,} alerts in {result.elapsed_seconds:.1f} s on {result.workers or 'dask'} workers; "
-        f"wrote {paths['results']}, {paths['incidents']}, {paths['report']}",
+        f"wrote {paths['results']}, {paths['incidents']}, {paths['report']}; {status().describe()}",
         highlight=False,
     )
 
