@@ -25,6 +25,7 @@ from typing import IO, TypeVar
 from pydantic import BaseModel, ConfigDict
 
 from playbook.errors import RunFailed
+from scenarios.deathsig import launcher_argv
 
 __all__ = [
     "SPAWNING",
@@ -110,10 +111,14 @@ def spawn(
     log_path: Path | None = None,
     env: Mapping[str, str] | None = None,
     cwd: Path | None = None,
+    die_with_us: bool = False,
 ) -> ProcessRecord:
     """Start ``argv`` in its own session (a Ctrl-C meant for a run does not reach it).
 
-    Its output goes to ``log_path`` (or nowhere). Returns the record to find it again.
+    Its output goes to ``log_path`` (or nowhere). Returns the record to find it again. With
+    ``die_with_us``, the kernel stops it (``SIGTERM``) when this process dies, even by
+    ``kill -9`` (:mod:`scenarios.deathsig`); call it from the main thread then, since the
+    signal follows the thread that started the child. The record keeps ``argv`` as given.
     """
     with contextlib.ExitStack() as stack:
         out: int | IO[bytes] = subprocess.DEVNULL
@@ -122,8 +127,9 @@ def spawn(
             out = stack.enter_context(log_path.open("ab"))
         SPAWNING.active = True
         try:
+            command = launcher_argv(list(argv), os.getpid()) if die_with_us else list(argv)
             popen = subprocess.Popen(  # noqa: S603 - argv is built by drillbit, never a shell
-                list(argv),
+                command,
                 stdin=subprocess.DEVNULL,
                 stdout=out,
                 stderr=subprocess.STDOUT,

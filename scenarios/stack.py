@@ -167,6 +167,7 @@ def start_stack(config: StackConfig) -> StackState:
                     plan.argv[name],
                     log_path=run_dir / "logs" / f"{name}.log",
                     env=python_env(),
+                    die_with_us=config.die_with_runner,
                 )
         _wait_ready(records, plan.ready, config.ready_timeout_seconds)
     except BaseException:

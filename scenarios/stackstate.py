@@ -65,6 +65,9 @@ class StackConfig(BaseModel):
     service: str = Field(default="staging", pattern=r"^[a-z][a-z0-9_-]{0,39}$", description="its metrics' service label")
     prometheus_url: str | None = Field(default=None, description="the user's Prometheus")
     alertmanager_url: str | None = Field(default=None, description="the user's Alertmanager")
+    die_with_runner: bool = Field(
+        default=False, description="stop the stack when the process that started it dies (kill -9 too)"
+    )
 
 
 class StackState(BaseModel):

@@ -60,8 +60,10 @@ def _healthy(url: str) -> bool:
         return False
 
 
-def start_web_ui(data_dir: Path, *, log_path: Path, timeout: float = 30.0) -> WebUi:
-    """Start the web UI and wait (bounded) until it answers ``/healthz``."""
+def start_web_ui(data_dir: Path, *, log_path: Path, timeout: float = 30.0, die_with_us: bool = False) -> WebUi:
+    """Start the web UI and wait (bounded) until it answers ``/healthz``.
+
+    With ``die_with_us`` it stops when this process dies, even by ``kill -9``."""
     data_dir = data_dir.resolve()
     data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     token = SecretStr(secrets.token_urlsafe(32))
@@ -70,7 +72,7 @@ def start_web_ui(data_dir: Path, *, log_path: Path, timeout: float = 30.0) -> We
         env.pop(key, None)
     log_path.parent.mkdir(parents=True, exist_ok=True)
     offset = log_path.stat().st_size if log_path.exists() else 0
-    record = spawn("webui", serve_argv(data_dir), log_path=log_path, env=env)
+    record = spawn("webui", serve_argv(data_dir), log_path=log_path, env=env, die_with_us=die_with_us)
 
     def announced() -> str | None:
         if not is_running(record):

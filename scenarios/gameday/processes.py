@@ -103,7 +103,8 @@ def web_ui(
             say(f"web UI: {options.web_url} (already running)")
             return api, options.admin_token
         say(f"no web UI answers at {options.web_url}: starting one")
-    ui = start_web_ui(checked.plan.web_data_dir, log_path=run_dir / "webui.log")
+    # The runner's own processes end with it, kill -9 included (scenarios/deathsig.py).
+    ui = start_web_ui(checked.plan.web_data_dir, log_path=run_dir / "webui.log", die_with_us=True)
 
     def stop() -> None:
         if stop_web_ui(ui):
@@ -154,6 +155,7 @@ def start_or_reuse_stack(
             service=options.service,
             prometheus_url=options.prometheus_url,
             alertmanager_url=options.alertmanager_url,
+            die_with_runner=True,
         )
     )
     if state.own_target is not None:
