@@ -48,7 +48,7 @@ test: lint pytest
 # MUTATION_JOBS workers (2: about 1.5 h for every mutant on the shared 2-core machine).
 # MUTANTS picks mutmut's mutant names (module globs); [tool.mutmut] in pyproject.toml says
 # which files get mutants and which tests run. Figures: docs/mutation.md.
-MUTANTS ?= playbook.* simulator.stats.* simulator.grouping.* drills.scoring.*
+MUTANTS ?= playbook.* simulator.stats.* simulator.grouping.* drills.scoring.* drills.scorereport.*
 MUTATION_JOBS ?= 2
 mutation: install
 	rm -rf mutants
